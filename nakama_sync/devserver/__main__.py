@@ -1,0 +1,46 @@
+"""``python -m nakama_sync.devserver [--host H] [--port P] [--database FILE] [--server-key K] ...``"""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+
+from ._server import DevServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m nakama_sync.devserver",
+                                     description="Run the embedded Nakama-compatible development server.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=7350)
+    parser.add_argument("--database", default=":memory:", help="SQLite file (default: in memory)")
+    parser.add_argument("--server-key", default="defaultkey")
+    parser.add_argument("--http-key", default="defaulthttpkey")
+    parser.add_argument("--node", default="nakama")
+    parser.add_argument("--token-expiry-sec", type=int, default=60)
+    parser.add_argument("--refresh-token-expiry-sec", type=int, default=3600)
+    parser.add_argument("--matchmaker-interval-sec", type=float, default=15.0)
+    parser.add_argument("--ssl-certificate")
+    parser.add_argument("--ssl-private-key")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    server = DevServer(args.host, args.port, database=args.database, server_key=args.server_key,
+                       http_key=args.http_key, node=args.node, token_expiry_sec=args.token_expiry_sec,
+                       refresh_token_expiry_sec=args.refresh_token_expiry_sec,
+                       matchmaker_interval_sec=args.matchmaker_interval_sec,
+                       ssl_certificate=args.ssl_certificate, ssl_private_key=args.ssl_private_key)
+    server.start()
+    print(f"nakama-sync dev server listening on {server.url} (database: {args.database})", flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGINT, lambda *a: done.set())
+    signal.signal(signal.SIGTERM, lambda *a: done.set())
+    done.wait()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,244 @@
+"""``DevServer``: the embedded, Nakama-compatible development server, run on a background thread.
+
+It serves Nakama's HTTP API under ``/v2/...`` and the realtime socket at ``/ws`` on one port, with
+state in SQLite (in memory by default, or a file that survives restarts).
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import importlib
+import logging
+import ssl as _ssl
+import threading
+from dataclasses import fields as _dc_fields
+from typing import Any, Callable, TypeVar
+
+from aiohttp import web
+
+from ._config import DevServerConfig
+from ._http import ApiFailure, error_response
+from ._hub import Hub, RpcFunction
+
+__all__ = ["DevServer"]
+
+T = TypeVar("T")
+log = logging.getLogger("nakama_sync.devserver")
+
+# Feature modules, each with install(hub). Order matters only for hooks that depend on each other.
+_MODULES = [
+    "_ws",
+    "_rt_notifications",
+]
+
+
+class DevServer:
+    """A Nakama-compatible server in this process.
+
+    Example: ``with DevServer(port=0) as server: client = Client(port=server.port)``
+
+    Thread safety: ``start``, ``stop`` and every other public method may be called from any thread,
+    including from inside an RPC function running on the server's own thread.
+    Options: every field of :class:`DevServerConfig` as a keyword argument.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 7350, **options: Any) -> None:
+        known = {f.name for f in _dc_fields(DevServerConfig)}
+        unknown = set(options) - known
+        if unknown:
+            raise TypeError(f"unknown DevServer option(s): {', '.join(sorted(unknown))}")
+        self.config = DevServerConfig(host=host, port=port, **options)
+        self._requested_port = port
+        self._rpcs: dict[str, RpcFunction] = {}
+        self._lock = threading.RLock()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_event: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._start_error: BaseException | None = None
+        self.hub: Hub | None = None
+        self.port: int = port
+
+    # ---- lifecycle ------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and self._ready.is_set()
+
+    @property
+    def host(self) -> str:
+        return self.config.host
+
+    @property
+    def ssl(self) -> bool:
+        return bool(self.config.ssl_certificate)
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` (``https`` with TLS)."""
+        return f"{'https' if self.ssl else 'http'}://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 15.0) -> "DevServer":
+        """Start serving (a no-op when already running). Returns ``self``.
+
+        Example: ``server = DevServer(port=0).start()``
+        """
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return self
+            self._ready.clear()
+            self._start_error = None
+            self._thread = threading.Thread(target=self._run, name="nakama-devserver", daemon=True)
+            self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("dev server did not start in time")
+        if self._start_error is not None:
+            self._thread.join(timeout)
+            raise RuntimeError(f"dev server failed to start: {self._start_error}") from self._start_error
+        return self
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop serving and close every socket; a no-op when not running.
+
+        Example: ``server.stop()``
+        """
+        with self._lock:
+            thread, loop, stop_event = self._thread, self._loop, self._stop_event
+            if thread is None or loop is None or stop_event is None:
+                return
+            try:
+                loop.call_soon_threadsafe(stop_event.set)
+            except RuntimeError:  # loop already closed
+                pass
+            if threading.current_thread() is thread:
+                return  # called from server code: the loop stops once this call returns
+            thread.join(timeout)
+            self._thread = None
+
+    def __enter__(self) -> "DevServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # ---- server-side API ------------------------------------------------------------------
+    def register_rpc(self, name: str, fn: RpcFunction) -> None:
+        """Make ``fn(ctx, payload) -> str | None`` callable as RPC ``name`` (looked up in lowercase).
+
+        Example: ``server.register_rpc("echo", lambda ctx, payload: payload)``
+        The function runs on the server's thread; keep it quick.
+        """
+        key = name.lower()
+        self._rpcs[key] = fn
+        if self.hub is not None:
+            self.call(self.hub.rpcs.__setitem__, key, fn)
+
+    def call(self, fn: Callable[..., T], *args: Any, timeout: float = 15.0, **kwargs: Any) -> T:
+        """Run ``fn(*args, **kwargs)`` on the server's thread and return its result.
+
+        Example: ``server.call(lambda: len(server.hub.sessions))``
+        """
+        loop = self._loop
+        if loop is None or self._thread is None:
+            raise RuntimeError("dev server is not running")
+        if threading.current_thread() is self._thread:
+            return fn(*args, **kwargs)
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # handed to the caller
+                future.set_exception(exc)
+
+        loop.call_soon_threadsafe(run)
+        return future.result(timeout)
+
+    def notify(self, user_id: str, subject: str, content: dict[str, Any] | None = None, code: int = 1,
+               sender_id: str | None = None, persistent: bool = True) -> dict[str, Any]:
+        """Send a notification to a user (stored if persistent, pushed to their open sockets).
+
+        Example: ``server.notify(user_id, "reward", {"coins": 10}, code=1)``
+        """
+        assert self.hub is not None, "dev server is not running"
+        hub = self.hub
+        return self.call(lambda: hub.notify(user_id, subject, content or {}, code, sender_id, persistent))
+
+    # ---- internals ------------------------------------------------------------------------
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._serve())
+        except BaseException as exc:
+            if not self._ready.is_set():
+                self._start_error = exc
+                self._ready.set()
+            else:
+                log.exception("dev server stopped on an error")
+        finally:
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            finally:
+                loop.close()
+                self._loop = None
+
+    async def _serve(self) -> None:
+        self._stop_event = asyncio.Event()
+        hub = Hub(self.config, server=self)
+        for name in _MODULES:
+            importlib.import_module(f"{__package__}.{name}").install(hub)  # type: ignore[attr-defined]
+        hub.db.migrate()
+        hub.rpcs.update(self._rpcs)
+        app = web.Application(client_max_size=self.config.max_request_size_bytes,
+                              middlewares=[_routing_errors])
+        app["hub"] = hub
+        from ._ws import websocket_view
+        app.router.add_get("/ws", websocket_view)
+        app.router.add_get("/", _root)
+        hub.routes.install(app, hub)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        ssl_context = None
+        if self.config.ssl_certificate:
+            ssl_context = _ssl.create_default_context(_ssl.Purpose.CLIENT_AUTH)
+            ssl_context.load_cert_chain(self.config.ssl_certificate, self.config.ssl_private_key)
+        site = web.TCPSite(runner, self.config.host, self._requested_port, ssl_context=ssl_context,
+                           reuse_address=True)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            hub.db.close()
+            raise
+        server = getattr(site, "_server", None)
+        sockets = getattr(server, "sockets", None) or []
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+        self.hub = hub
+        self._ready.set()
+        try:
+            await self._stop_event.wait()
+        finally:
+            hub.shutting_down = True
+            for session in list(hub.sessions.values()):
+                session.close("server shutting down", code=1001)
+            await runner.shutdown()
+            await runner.cleanup()
+            hub.db.close()
+            self.hub = None
+
+
+async def _root(request: web.Request) -> web.Response:
+    return web.Response(status=200)
+
+
+@web.middleware
+async def _routing_errors(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
+    """Unknown paths and methods answer as grpc-gateway does (PROTOCOL.md §1.4)."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        return error_response(ApiFailure(5, "Not Found", www_authenticate=False), request)
+    except web.HTTPMethodNotAllowed:
+        return error_response(ApiFailure(12, "Method Not Allowed", www_authenticate=False), request)

@@ -1,0 +1,384 @@
+"""The realtime socket of the dev server: ``GET /ws``, one :class:`WsSession` per connection.
+
+Handlers for envelope keys are registered with ``@hub.ws_handler(key, fields)``; ``fields`` maps each
+allowed field (snake_case) to a type from :data:`FIELD_TYPES`. The decoder is as strict as Nakama's
+(PROTOCOL.md §3.1): an unknown key or field, a wrong type, bad base64, a numeric cid, or two message keys
+close the socket with ``received malformed payload``; an envelope without a message closes it with
+``error processing message``.
+
+A handler is ``fn(session, msg, cid) -> dict | None`` (or a coroutine): the dict is the reply body
+(``{"match": {...}}``, or ``{}`` for an empty ack), ``None`` means no reply. Raise :class:`WsFailure`
+for an ``error`` reply. Handlers of one session run one at a time, in arrival order, on the loop thread.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from ._http import parse_bool, snake
+
+if TYPE_CHECKING:
+    from ._hub import Hub
+
+__all__ = ["WsSession", "WsFailure", "FIELD_TYPES", "websocket_view", "presence_of"]
+
+FIELD_TYPES = ("string", "bool", "int32", "int64", "double", "bytes", "strings", "map_ss", "map_sd",
+               "StringValue", "BoolValue", "Int32Value", "presence", "presences")
+
+# messages only the server sends: receiving one is error 1 and a close (pipeline.go)
+SERVER_ONLY = {"channel", "channel_message", "channel_message_ack", "channel_presence_event", "error", "match",
+               "match_data", "match_presence_event", "matchmaker_matched", "matchmaker_ticket", "notifications",
+               "status", "status_presence_event", "stream_data", "stream_presence_event", "party",
+               "party_close", "party_data", "party_leader", "party_presence_event", "party_update"}
+
+_PRESENCE_FIELDS = {"user_id": "string", "session_id": "string", "username": "string",
+                    "persistence": "bool", "status": "StringValue"}
+
+
+class WsFailure(Exception):
+    """Raise in a socket handler to reply ``{"error": {"code": code, "message": message}}``."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class _Malformed(Exception):
+    pass
+
+
+def presence_of(session: "WsSession", **extra: Any) -> dict[str, Any]:
+    """The wire UserPresence of a session (``extra`` adds ``persistence``/``status`` when given)."""
+    presence: dict[str, Any] = {"user_id": session.user_id, "session_id": session.session_id,
+                                "username": session.username}
+    presence.update(extra)
+    return presence
+
+
+class WsSession:
+    """One connected socket. ``send`` may be called from the loop thread only."""
+
+    def __init__(self, hub: "Hub", ws: web.WebSocketResponse, claims: dict[str, Any], status: bool,
+                 lang: str, token: str) -> None:
+        self.hub = hub
+        self.ws = ws
+        self.session_id = str(uuid.uuid1())
+        self.user_id: str = claims["uid"]
+        self.username: str = claims.get("usn", "")
+        self.vars: dict[str, str] = dict(claims.get("vrs") or {})
+        self.expiry: int = int(claims.get("exp", 0))
+        self.token = token
+        self.appear_online = status
+        self.lang = lang
+        self.closed = False
+        self.close_reason = ""
+        self.silenced = False           # test hook: stop writing and stop answering pings
+        self.queue: asyncio.Queue[str | bytes | None] = asyncio.Queue()
+        self.received = 0
+        self.deadline = time.monotonic() + hub.config.pong_wait_sec
+        self.last_reset = time.monotonic()
+        self.data: dict[str, Any] = {}  # per-feature state (e.g. joined matches), keyed by module
+
+    # ---- output -------------------------------------------------------------------------
+    def send(self, envelope: dict[str, Any]) -> None:
+        """Queue one envelope; a full outgoing queue closes the session, as in Nakama."""
+        self.send_raw(json.dumps(envelope, separators=(",", ":"), ensure_ascii=False))
+
+    def send_raw(self, frame: str | bytes) -> None:
+        """Queue a frame exactly as given (text or binary); tests use it to inject bad frames."""
+        if self.closed:
+            return
+        if self.queue.qsize() >= self.hub.config.outgoing_queue_size:
+            self.close("session outgoing queue full")
+            return
+        self.queue.put_nowait(frame)
+
+    def reply(self, cid: str | None, body: dict[str, Any]) -> None:
+        self.send({"cid": cid, **body} if cid else body)
+
+    def error(self, cid: str | None, code: int, message: str) -> None:
+        err: dict[str, Any] = {"message": message}
+        if code:
+            err = {"code": code, "message": message}
+        self.reply(cid, {"error": err})
+
+    def close(self, reason: str, code: int = WSCloseCode.OK) -> None:
+        """Close after the frames already queued are written."""
+        if self.closed:
+            return
+        self.closed = True
+        self.close_reason = reason
+        self.queue.put_nowait(None)
+        self._close_args = (code, reason)
+
+    _close_args: tuple[int, str] = (WSCloseCode.OK, "")
+
+
+def _normalize(body: Any, fields: dict[str, str]) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise _Malformed("message is not an object")
+    out: dict[str, Any] = {}
+    for raw_key, value in body.items():
+        key = snake(raw_key)
+        kind = fields.get(key)
+        if kind is None:
+            raise _Malformed(f"unknown field {raw_key}")
+        if value is None:
+            continue
+        out[key] = _convert(kind, value)
+    return out
+
+
+def _convert(kind: str, value: Any) -> Any:
+    if kind in ("string", "StringValue"):
+        if not isinstance(value, str):
+            raise _Malformed("not a string")
+        return value
+    if kind in ("bool", "BoolValue"):
+        if not isinstance(value, bool):
+            raise _Malformed("not a bool")
+        return value
+    if kind in ("int32", "int64", "Int32Value"):
+        if isinstance(value, bool):
+            raise _Malformed("not an int")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError as exc:
+                raise _Malformed("not an int") from exc
+        raise _Malformed("not an int")
+    if kind == "double":
+        if isinstance(value, bool):
+            raise _Malformed("not a number")
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError as exc:
+                raise _Malformed("not a number") from exc
+        raise _Malformed("not a number")
+    if kind == "bytes":
+        if not isinstance(value, str):
+            raise _Malformed("bytes not a string")
+        text = value.replace("-", "+").replace("_", "/")
+        text += "=" * (-len(text) % 4)
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise _Malformed("bad base64") from exc
+    if kind == "strings":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _Malformed("not a list of strings")
+        return list(value)
+    if kind == "map_ss":
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise _Malformed("not a map of strings")
+        return dict(value)
+    if kind == "map_sd":
+        if not isinstance(value, dict):
+            raise _Malformed("not a map")
+        return {k: _convert("double", v) for k, v in value.items()}
+    if kind == "presence":
+        return _normalize(value, _PRESENCE_FIELDS)
+    if kind == "presences":
+        if not isinstance(value, list):
+            raise _Malformed("not a list")
+        return [_normalize(v, _PRESENCE_FIELDS) for v in value]
+    raise AssertionError(f"unknown field type {kind}")
+
+
+async def websocket_view(request: web.Request) -> web.StreamResponse:
+    hub: "Hub" = request.app["hub"]
+    fmt = request.query.get("format", "json")
+    if fmt not in ("", "json"):
+        return web.Response(status=400, text="Invalid format parameter\n", content_type="text/plain")
+    header = request.headers.get("Authorization")
+    if header is not None:
+        token = header[7:] if header.startswith("Bearer ") else ""
+    else:
+        token = request.query.get("token", "")
+    # Like Nakama 3.40, the upgrade checks signature and expiry, not logout (PROTOCOL.md §4 quirk).
+    from . import _jwt
+    try:
+        claims = _jwt.decode(token, hub.config.encryption_key, now=time.time()) if token else None
+    except _jwt.InvalidToken:
+        claims = None
+    if not claims or not isinstance(claims.get("uid"), str):
+        return web.Response(status=401, text="Missing or invalid token\n", content_type="text/plain")
+    status = parse_bool(request.query.get("status", "")) or False
+    ws = web.WebSocketResponse(autoping=False, max_msg_size=hub.config.max_message_size_bytes,
+                               compress=False)
+    await ws.prepare(request)
+    session = WsSession(hub, ws, claims, status, request.query.get("lang", "en") or "en", token)
+    hub.add_session(session)
+    for hook in list(hub.session_opened_hooks):
+        try:
+            hook(session)
+        except Exception:
+            hub.log.exception("session-opened hook failed")
+    writer = asyncio.ensure_future(_writer(session))
+    pinger = asyncio.ensure_future(_liveness(session))
+    try:
+        await _reader(session)
+    finally:
+        session.close(session.close_reason or "connection closed")
+        pinger.cancel()
+        try:
+            await asyncio.wait_for(writer, timeout=hub.config.pong_wait_sec)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            writer.cancel()
+        if not ws.closed:
+            await ws.close()
+        hub.remove_session(session)
+    return ws
+
+
+async def _writer(session: WsSession) -> None:
+    ws = session.ws
+    while True:
+        frame = await session.queue.get()
+        if frame is None:
+            break
+        if session.silenced:
+            continue
+        try:
+            if isinstance(frame, bytes):
+                await asyncio.wait_for(ws.send_bytes(frame), 5.0)
+            else:
+                await asyncio.wait_for(ws.send_str(frame), 5.0)
+        except Exception:
+            session.closed = True
+            break
+    if not ws.closed and not session.silenced:
+        code, reason = session._close_args
+        try:
+            await asyncio.wait_for(ws.close(code=code, message=reason.encode()), 2.0)
+        except Exception:
+            pass
+
+
+async def _liveness(session: WsSession) -> None:
+    """Send a WS ping each ping period; end the session when no pong arrives by the read deadline."""
+    cfg = session.hub.config
+    while not session.closed:
+        now = time.monotonic()
+        next_ping = session.last_reset + cfg.ping_period_sec
+        wake = min(next_ping, session.deadline)
+        await asyncio.sleep(max(0.0, wake - now))
+        now = time.monotonic()
+        if now >= session.deadline:
+            session.close("read tcp: i/o timeout")
+            await session.ws.close()  # unblocks the reader
+            return
+        if now >= next_ping and not session.silenced:
+            session.last_reset = now
+            try:
+                await session.ws.ping()
+            except Exception:
+                return
+
+
+def _reset_deadline(session: WsSession) -> None:
+    now = time.monotonic()
+    session.deadline = now + session.hub.config.pong_wait_sec
+    session.last_reset = now
+
+
+async def _reader(session: WsSession) -> None:
+    ws = session.ws
+    cfg = session.hub.config
+    async for msg in ws:
+        if session.closed:
+            break
+        if msg.type == WSMsgType.TEXT:
+            session.received += 1
+            if session.received % cfg.ping_backoff_threshold == 0:
+                _reset_deadline(session)
+            if session.silenced:
+                continue
+            await _dispatch(session, msg.data)
+        elif msg.type == WSMsgType.BINARY:
+            session.close("received unexpected WebSocket message type")
+        elif msg.type == WSMsgType.PING:
+            if not session.silenced:
+                await ws.pong(msg.data)
+        elif msg.type == WSMsgType.PONG:
+            _reset_deadline(session)
+        elif msg.type == WSMsgType.ERROR:
+            exc = ws.exception()
+            code = getattr(exc, "code", None)
+            if code == WSCloseCode.MESSAGE_TOO_BIG:
+                session.close("", code=WSCloseCode.MESSAGE_TOO_BIG)
+            else:
+                session.close("received malformed payload")
+        if session.closed:
+            break
+
+
+async def _dispatch(session: WsSession, text: str) -> None:
+    hub = session.hub
+    try:
+        envelope = json.loads(text)
+        if not isinstance(envelope, dict):
+            raise _Malformed("envelope is not an object")
+        cid = envelope.pop("cid", None)
+        if cid is not None and not isinstance(cid, str):
+            raise _Malformed("cid is not a string")
+        if len(envelope) > 1:
+            raise _Malformed("two messages in one envelope")
+        if not envelope:
+            session.close("error processing message")
+            return
+        ((raw_key, body),) = envelope.items()
+        key = snake(raw_key)
+        if key in SERVER_ONLY:
+            session.error(cid or None, 1, "Unrecognized message.")
+            session.close("error processing message")
+            return
+        entry = hub.ws_handlers.get(key)
+        if entry is None:
+            raise _Malformed(f"unknown message {raw_key}")
+        handler, fields = entry
+        msg = _normalize(body, fields)
+    except (ValueError, _Malformed):
+        session.close("received malformed payload")
+        return
+    cid = cid or None
+    try:
+        result = handler(session, msg, cid)
+        if asyncio.iscoroutine(result):
+            result = await result
+    except WsFailure as failure:
+        session.error(cid, failure.code, failure.message)
+        return
+    except Exception:
+        hub.log.exception("dev server error handling %s", key)
+        session.error(cid, 0, "Internal server error")
+        return
+    if result is not None:
+        session.reply(cid, result)
+
+
+def install(hub: "Hub") -> None:
+    """The socket route and the two messages every server answers: ``ping`` and ``pong``."""
+
+    @hub.ws_handler("ping", {})
+    def _ping(session: WsSession, msg: dict[str, Any], cid: str | None) -> dict[str, Any]:
+        return {"pong": {}}
+
+    @hub.ws_handler("pong", {})
+    def _pong(session: WsSession, msg: dict[str, Any], cid: str | None) -> None:
+        return None

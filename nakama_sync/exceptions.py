@@ -1,0 +1,139 @@
+"""Exceptions raised by nakama-sync.
+
+The tree::
+
+    NakamaError
+     +-- ApiError                  an HTTP call failed (status_code, grpc_code, message)
+     +-- SocketError               the server answered a socket request with an error (code, message, context)
+     +-- RequestTimeout            no reply in time (also a builtin TimeoutError)
+     +-- ConnectionClosed          the socket is closed or closed while waiting (also a ConnectionError)
+     +-- TransportError            the HTTP request never got an answer: refused, reset, TLS (also ConnectionError)
+     +-- SessionError              a token could not be read, or a session cannot be refreshed
+     +-- ReentrantPollError        poll() was called from inside a handler (also a RuntimeError)
+
+Every exception that wraps another is raised ``from`` it, so the original stays in ``__cause__``.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+__all__ = [
+    "NakamaError",
+    "ApiError",
+    "SocketError",
+    "RequestTimeout",
+    "ConnectionClosed",
+    "TransportError",
+    "SessionError",
+    "ReentrantPollError",
+]
+
+
+class NakamaError(Exception):
+    """Base class of every error this library raises on purpose.
+
+    Example: ``except nakama_sync.NakamaError as exc: print(exc)``
+    """
+
+
+class ApiError(NakamaError):
+    """An HTTP API call got an error reply.
+
+    ``status_code`` is the HTTP status, ``grpc_code`` the gRPC code from the body (``None`` when the body
+    was not Nakama's JSON, e.g. an HTML page from a proxy), ``message`` the server's text.
+
+    Example: ``except ApiError as exc: if exc.status_code == 401: ...``
+    """
+
+    def __init__(self, status_code: int, grpc_code: int | None, message: str, body: Any = None) -> None:
+        self.status_code = status_code
+        self.grpc_code = grpc_code
+        self.message = message
+        self.body = body
+        super().__init__(f"HTTP {status_code} (grpc code {grpc_code}): {message}")
+
+    def __reduce__(self):  # keep pickling working with the custom __init__
+        return (type(self), (self.status_code, self.grpc_code, self.message, self.body))
+
+
+class SocketError(NakamaError):
+    """The server answered a socket request with an ``error`` envelope.
+
+    ``code`` is Nakama's realtime error code (3 bad input, 4 match not found, 6 RPC not found, ...).
+
+    Example: ``except SocketError as exc: if exc.code == 4: print("no such match")``
+    """
+
+    RUNTIME_EXCEPTION = 0
+    UNRECOGNIZED_PAYLOAD = 1
+    MISSING_PAYLOAD = 2
+    BAD_INPUT = 3
+    MATCH_NOT_FOUND = 4
+    MATCH_JOIN_REJECTED = 5
+    RUNTIME_FUNCTION_NOT_FOUND = 6
+    RUNTIME_FUNCTION_EXCEPTION = 7
+
+    def __init__(self, code: int, message: str, context: Mapping[str, str] | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.context = dict(context or {})
+        super().__init__(f"socket error {code}: {message}")
+
+    def __reduce__(self):
+        return (type(self), (self.code, self.message, self.context))
+
+
+class RequestTimeout(NakamaError, TimeoutError):
+    """A request got no reply within its timeout.
+
+    Example: ``except RequestTimeout: print("server too slow")``
+    """
+
+
+class ConnectionClosed(NakamaError, ConnectionError):
+    """The socket is not connected, or the connection ended while a request waited.
+
+    ``reason`` says why, when known.
+
+    Example: ``except ConnectionClosed as exc: print(exc.reason)``
+    """
+
+    def __init__(self, reason: str = "connection closed") -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+    def __reduce__(self):
+        return (type(self), (self.reason,))
+
+
+class TransportError(NakamaError, ConnectionError):
+    """An HTTP request never got an answer (connection refused or reset, TLS failure, timeout).
+
+    Timeouts raise the subclass :class:`HttpTimeout`.
+
+    Example: ``except TransportError: print("server unreachable")``
+    """
+
+
+class HttpTimeout(TransportError, TimeoutError):
+    """An HTTP request got no answer within the client's timeout.
+
+    Example: ``except HttpTimeout: retry_later()``
+    """
+
+
+class SessionError(NakamaError):
+    """A session token could not be read, or an expired session cannot be refreshed.
+
+    Example: ``except SessionError: session = client.authenticate_device(device_id)``
+    """
+
+
+class ReentrantPollError(NakamaError, RuntimeError):
+    """``Socket.poll()`` (or ``next_event()``) was called from inside an event handler.
+
+    Example: ``except ReentrantPollError: ...`` (better: do not call poll() in a handler)
+    """
+
+
+__all__.append("HttpTimeout")

@@ -1,0 +1,4 @@
+"""Models: leaderboard (see nakama_sync.models)."""
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,4 @@
+"""Models: realtime (see nakama_sync.models)."""
+from __future__ import annotations
+
+__all__: list[str] = []
