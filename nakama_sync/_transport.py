@@ -1,0 +1,226 @@
+"""The HTTP transport under :class:`~nakama_sync.Client`: one ``requests.Session``, retries, error mapping.
+
+Errors::
+
+    a reply with status >= 400         -> ApiError(status_code, grpc_code or None, message, body)
+    no answer within the timeout       -> HttpTimeout
+    refused, reset, DNS, TLS failures  -> TransportError
+
+Transient failures (connection errors, timeouts, 502/503/504, gRPC code 14 UNAVAILABLE, and 5xx pages
+that are not Nakama's JSON) are retried with exponential backoff and full jitter, following the .NET
+SDK's ``RetryConfiguration``; a 500 with gRPC code 13 (a failing RPC, a server bug) is not retried.
+Authorization headers never reach the logs.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from . import _wire
+from .exceptions import ApiError, HttpTimeout, TransportError
+
+__all__ = ["RetryConfig", "Transport", "api_error_from_response", "encode_query"]
+
+log = logging.getLogger("nakama_sync.client")
+
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_TRANSIENT_STATUS = frozenset({502, 503, 504})
+_GRPC_UNAVAILABLE = 14
+
+
+def full_jitter(delay: float, rng: random.Random) -> float:
+    """Full jitter: a uniform random delay in ``[0, delay]`` (AWS "Exponential Backoff And Jitter")."""
+    return rng.uniform(0.0, delay)
+
+
+@dataclass(frozen=True)
+class RetryConfig:
+    """How the client retries transient failures.
+
+    ``max_attempts`` counts the first try (1 means no retry). Before retry ``n`` (1-based) the client waits
+    ``jitter(min(max_delay, base_delay * 2 ** (n - 1)))`` seconds. ``listener(attempt, exc)`` is called
+    before each retry (on the calling thread) with the attempt number that failed and its exception.
+    Non-idempotent requests (POST) are retried only when the call asks for it.
+
+    Example: ``Client(retries=RetryConfig(max_attempts=5, base_delay=0.25))``
+    Thread safety: immutable; share it between clients and threads freely.
+    """
+
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    jitter: Callable[[float, random.Random], float] = full_jitter
+    listener: Callable[[int, Exception], None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("RetryConfig.max_attempts must be at least 1")
+        if self.base_delay < 0 or self.max_delay < 0:
+            raise ValueError("RetryConfig delays must not be negative")
+
+    def delay(self, retry: int, rng: random.Random) -> float:
+        """The wait before retry number ``retry`` (1-based), jitter applied.
+
+        Example: ``RetryConfig().delay(1, random.Random())`` -> a float in [0, 0.5]. Any thread.
+        """
+        return max(0.0, self.jitter(min(self.max_delay, self.base_delay * (2 ** (retry - 1))), rng))
+
+
+NO_RETRY = RetryConfig(max_attempts=1)
+
+
+def encode_query(query: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """A query mapping as (key, value) pairs: None dropped, bools as true/false, lists repeat the key."""
+    pairs: list[tuple[str, str]] = []
+    if not query:
+        return pairs
+    for key, value in query.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for item in values:
+            if item is None:
+                continue
+            if isinstance(item, bool):
+                pairs.append((key, "true" if item else "false"))
+            else:
+                pairs.append((key, str(item)))
+    return pairs
+
+
+def api_error_from_response(status: int, text: str, reason: str = "") -> ApiError:
+    """An ApiError from an error reply: Nakama's JSON ``{"code", "message"}`` or anything else."""
+    body: Any = text
+    grpc_code: int | None = None
+    message = ""
+    try:
+        parsed = _wire.loads(text) if text else None
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        body = parsed
+        code = parsed.get("code")
+        if isinstance(code, int) and not isinstance(code, bool):
+            grpc_code = code
+        if isinstance(parsed.get("message"), str):
+            message = parsed["message"]
+    if not message:
+        snippet = " ".join(text.split())[:200] if text else ""
+        message = f"{reason or 'error'}: {snippet}" if snippet else (reason or f"HTTP {status}")
+    return ApiError(status, grpc_code, message, body)
+
+
+def _is_transient(exc: Exception) -> bool:
+    if isinstance(exc, TransportError):
+        return True
+    if isinstance(exc, ApiError):
+        if exc.status_code in _TRANSIENT_STATUS or exc.grpc_code == _GRPC_UNAVAILABLE:
+            return True
+        return exc.status_code >= 500 and exc.status_code != 501 and exc.grpc_code is None
+    return False
+
+
+class Transport:
+    """Sends requests to one Nakama over a keep-alive ``requests.Session`` (internal).
+
+    Thread safety: ``request`` may be called from any thread (requests' connection pool is thread-safe
+    for plain requests; the session's cookies and headers are never changed after construction).
+    """
+
+    def __init__(self, base_url: str, timeout: float, verify: bool | str, retries: RetryConfig) -> None:
+        self.base_url = base_url
+        self.timeout = timeout
+        self.retries = retries
+        self._http = requests.Session()
+        self._http.verify = verify
+        self._http.trust_env = False   # a game talks to its server, not through HTTP_PROXY settings
+        self._http.headers.update({"Accept": "application/json"})
+        self._rng = random.Random()
+        self._rng_lock = threading.Lock()
+        self._closed = False
+
+    def close(self) -> None:
+        """Close the pooled connections. Any thread; calling it again does nothing."""
+        self._closed = True
+        self._http.close()
+
+    def request(self, method: str, path: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
+                authorization: str | None = None, retry: bool | None = None) -> Any:
+        """Send one API request (retrying transient failures) and return the parsed JSON reply."""
+        if self._closed:
+            raise TransportError("the client is closed")
+        method = method.upper()
+        should_retry = method in _IDEMPOTENT if retry is None else retry
+        config = self.retries if should_retry else NO_RETRY
+        headers = {}
+        if authorization:
+            headers["Authorization"] = authorization
+        data = None
+        if body is not None:
+            data = _wire.dumps(body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        params = encode_query(query)
+        attempt = 1
+        while True:
+            try:
+                return self._send_once(method, path, params, data, headers)
+            except (ApiError, TransportError) as exc:
+                if attempt >= config.max_attempts or not _is_transient(exc) or self._closed:
+                    raise
+                if config.listener is not None:
+                    config.listener(attempt, exc)
+                with self._rng_lock:
+                    wait = config.delay(attempt, self._rng)
+                log.debug("%s %s failed (%s); retry %d in %.2f s", method, path, type(exc).__name__,
+                          attempt, wait)
+                time.sleep(wait)   # backoff between attempts, not a wait for an event
+                attempt += 1
+
+    def _send_once(self, method: str, path: str, params: list[tuple[str, str]], data: bytes | None,
+                   headers: dict[str, str]) -> Any:
+        url = self.base_url + path
+        started = time.monotonic()
+        try:
+            response = self._http.request(method, url, params=params, data=data, headers=headers,
+                                          timeout=self.timeout, allow_redirects=False)
+        except requests.Timeout as exc:
+            raise HttpTimeout(f"{method} {path}: no answer within {self.timeout} s") from exc
+        except requests.exceptions.SSLError as exc:
+            raise TransportError(f"{method} {path}: TLS failure: {exc}") from exc
+        except requests.ConnectionError as exc:
+            raise TransportError(f"{method} {path}: cannot reach {self.base_url}: {_short(exc)}") from exc
+        except requests.RequestException as exc:
+            raise TransportError(f"{method} {path}: {_short(exc)}") from exc
+        text = response.text if response.content else ""
+        log.debug("%s %s -> %d in %.1f ms", method, path, response.status_code,
+                  (time.monotonic() - started) * 1000.0)
+        if response.status_code >= 400:
+            raise api_error_from_response(response.status_code, text, response.reason or "")
+        if response.status_code >= 300:
+            raise ApiError(response.status_code, None, f"unexpected redirect ({response.reason})", text)
+        if not text.strip():
+            return {}
+        try:
+            return _wire.loads(text)
+        except ValueError as exc:
+            raise ApiError(response.status_code, None, "the server's reply is not JSON: "
+                           + " ".join(text.split())[:200], text) from exc
+
+
+def _short(exc: Exception) -> str:
+    """The innermost reason of a requests error, without the long urllib3 wrapping."""
+    inner: BaseException = exc
+    for _ in range(8):   # bounded: exception chains can loop
+        nxt = inner.__cause__
+        if nxt is None and inner.args and isinstance(inner.args[0], BaseException):
+            nxt = inner.args[0]
+        if nxt is None or nxt is inner:
+            break
+        inner = nxt
+    reason = getattr(inner, "reason", None)
+    return str(reason if reason is not None else inner)[:300]
