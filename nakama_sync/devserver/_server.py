@@ -29,6 +29,7 @@ log = logging.getLogger("nakama_sync.devserver")
 _MODULES = [
     "_ws",
     "_rt_notifications",
+    "_rt_match",
 ]
 
 
