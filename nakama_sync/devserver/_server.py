@@ -30,6 +30,8 @@ _MODULES = [
     "_ws",
     "_rt_notifications",
     "_rt_match",
+    "_rt_rpc",
+    "_rt_status",
 ]
 
 
