@@ -32,6 +32,8 @@ _MODULES = [
     "_rt_match",
     "_rt_rpc",
     "_rt_status",
+    "_rt_matchmaker",
+    "_rt_party",
 ]
 
 

@@ -36,7 +36,7 @@ FIELD_TYPES = ("string", "bool", "int32", "int64", "double", "bytes", "strings",
 SERVER_ONLY = {"channel", "channel_message", "channel_message_ack", "channel_presence_event", "error", "match",
                "match_data", "match_presence_event", "matchmaker_matched", "matchmaker_ticket", "notifications",
                "status", "status_presence_event", "stream_data", "stream_presence_event", "party",
-               "party_close", "party_data", "party_leader", "party_presence_event", "party_update"}
+               "party_data", "party_leader", "party_presence_event"}  # party_close, party_update: both ways
 
 _PRESENCE_FIELDS = {"user_id": "string", "session_id": "string", "username": "string",
                     "persistence": "bool", "status": "StringValue"}
