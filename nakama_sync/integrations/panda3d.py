@@ -60,10 +60,13 @@ class SocketTask:
         signals: the names of the signals to forward (default: all of them).
         sort: the task's sort value (default -50: before the usual game tasks, which sort at 0).
         max_events: the most socket events to run per frame (default: all that are queued).
+        poll_timeout: how long each frame's ``poll()`` may wait for an event (default 0: never wait;
+            a windowless bot that steps the task manager itself may prefer a few milliseconds).
     """
 
     def __init__(self, socket: Any, task_mgr: Any = None, messenger: Any = None, prefix: str = "nakama-",
-                 signals: Iterable[str] | None = None, sort: int = -50, max_events: int | None = None) -> None:
+                 signals: Iterable[str] | None = None, sort: int = -50, max_events: int | None = None,
+                 poll_timeout: float = 0.0) -> None:
         if task_mgr is None:
             from direct.task.TaskManagerGlobal import taskMgr as task_mgr
         if messenger is None:
@@ -71,6 +74,7 @@ class SocketTask:
         self.socket = socket
         self.prefix = prefix
         self.max_events = max_events
+        self.poll_timeout = poll_timeout
         self.name = f"{prefix}poll-{next(_task_ids)}"
         self._task_mgr = task_mgr
         self._messenger = messenger
@@ -131,7 +135,7 @@ class SocketTask:
         if self._removed:
             return Task.done
         try:
-            self.socket.poll(max_events=self.max_events)
+            self.socket.poll(timeout=self.poll_timeout, max_events=self.max_events)
         except ConnectionClosed:
             self._closed = True
         finally:
@@ -158,7 +162,7 @@ def attach_socket(socket: Any, base: Any = None, **options: Any) -> SocketTask:
 
     Example: ``attach_socket(socket)``, then ``base.accept("nakama-match-state", on_state)``.
     Main thread. ``base`` (a ShowBase) picks its ``taskMgr`` and ``messenger``; ``options`` are
-    :class:`SocketTask`'s (``prefix``, ``signals``, ``sort``, ``max_events``).
+    :class:`SocketTask`'s (``prefix``, ``signals``, ``sort``, ``max_events``, ``poll_timeout``).
     """
     if base is not None:
         options.setdefault("task_mgr", base.taskMgr)

@@ -95,15 +95,16 @@ class PygameBridge:
         """
         return len(self._pending)
 
-    def pump(self, max_events: int | None = None) -> int:
+    def pump(self, timeout: float = 0.0, max_events: int | None = None) -> int:
         """Poll the socket once (running its handlers here), posting its events to pygame.
 
         Example: ``bridge.pump()`` at the top of each frame, then ``pygame.event.get()``.
-        Returns how many socket events ``poll()`` ran. Game's thread only. Events pygame refused
-        before (queue full, type blocked) are posted again first, in order.
+        ``timeout`` and ``max_events`` are ``socket.poll()``'s: by default it never blocks and runs
+        every queued event. Returns how many socket events ran. Game's thread only. Events pygame
+        refused before (queue full, type blocked) are posted again first, in order.
         """
         self._flush()
-        return int(self.socket.poll(max_events=max_events) or 0)
+        return int(self.socket.poll(timeout=timeout, max_events=max_events) or 0)
 
     def close(self) -> None:
         """Disconnect the bridge from the socket's signals (the socket itself stays open).
