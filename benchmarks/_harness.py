@@ -266,3 +266,23 @@ def rss_bytes() -> int:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def dev_session(server: Any, device_id: str | None = None) -> tuple[str, str]:
+    """(token, refresh_token) of a real dev-server user (device auth over HTTP); minted when that fails."""
+    import requests
+    device = device_id or f"bench-{uuid.uuid4().hex}"
+    try:
+        reply = requests.post(f"{server.url}/v2/account/authenticate/device", params={"create": "true"},
+                              json={"id": device}, auth=(server.config.server_key, ""), timeout=10)
+        if reply.status_code == 200:
+            body = reply.json()
+            return body["token"], body["refresh_token"]
+    except (requests.RequestException, ValueError, KeyError):
+        pass
+    _, token, refresh = dev_tokens(server)
+    return token, refresh
+
+
+def dev_ws_url(server: Any, token: str) -> str:
+    return f"ws://127.0.0.1:{server.port}/ws?lang=en&status=true&token={token}&format=json"
