@@ -1,0 +1,167 @@
+"""``SocketFuture``: the handle of one socket request, resolved by the socket's reader thread.
+
+Because the reader thread (not ``poll()``) resolves it, ``result()`` may be called on any thread, also
+inside an event handler running in ``poll()``, without deadlock. Done-callbacks, in contrast, run where
+events run: inside ``poll()`` on the game's thread (``use_main_thread=True``), or on the thread that
+completed the future, normally the reader thread (``use_main_thread=False``).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from .exceptions import RequestTimeout, SocketError
+
+__all__ = ["SocketFuture"]
+
+T = TypeVar("T")
+
+_Scheduler = Callable[[Callable[["SocketFuture[Any]"], Any], "SocketFuture[Any]"], None]
+
+
+class SocketFuture(Generic[T]):
+    """The pending reply to a socket request made with a ``*_nowait`` method.
+
+    Example::
+
+        fut = socket.create_match_nowait()
+        fut.add_done_callback(lambda f: print(f.result().match_id))   # runs in a later poll()
+        match = fut.result(timeout=5)                                  # or block for it
+
+    It fails with :class:`SocketError` (error reply), :class:`RequestTimeout` (no reply within the socket's
+    ``request_timeout``) or :class:`ConnectionClosed` (the connection ended first). There is no
+    ``cancel()``: a request that was sent cannot be unsent; just ignore the future.
+    Thread safety: every method may be called from any thread.
+    """
+
+    __slots__ = (
+        "_callbacks",
+        "_deadline",
+        "_event",
+        "_exc",
+        "_lock",
+        "_parse",
+        "_reader_ident",
+        "_reply_key",
+        "_request",
+        "_result",
+        "_schedule",
+    )
+
+    def __init__(self, request: str, timeout: float, schedule: _Scheduler, reader_ident: int | None = None,
+                 parse: Callable[[Any], T] | None = None, reply_key: str | None = None) -> None:
+        self._request = request
+        self._deadline = time.monotonic() + timeout
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._result: Any = None
+        self._exc: BaseException | None = None
+        self._callbacks: list[Callable[[SocketFuture[T]], Any]] | None = None
+        self._schedule = schedule
+        self._reader_ident = reader_ident
+        self._parse = parse
+        self._reply_key = reply_key
+
+    def __repr__(self) -> str:
+        state = "pending" if not self._event.is_set() else ("failed" if self._exc else "done")
+        return f"<SocketFuture {self._request} {state}>"
+
+    # ---- reading ---------------------------------------------------------------------------
+    def done(self) -> bool:
+        """True once the future has a result or an exception.
+
+        Example: ``if fut.done(): match = fut.result()``. Any thread.
+        """
+        return self._event.is_set()
+
+    def result(self, timeout: float | None = None) -> T:
+        """Wait for the reply and return its value, or raise its error.
+
+        ``timeout=None`` waits until the socket's request timeout for this request has passed, then fails
+        the future with :class:`RequestTimeout`. A number waits at most that long and raises
+        RequestTimeout without changing the future (the reply may still come).
+        Example: ``match = socket.create_match_nowait().result()``. Any thread but the socket's reader
+        thread (a handler running there must use callbacks instead: waiting would deadlock).
+        """
+        if not self._event.is_set():
+            self._wait(timeout)
+        if self._exc is not None:
+            raise self._exc
+        return self._result  # type: ignore[no-any-return]
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        """Wait like :meth:`result`, then return the error (``None`` on success) instead of raising it.
+
+        Example: ``if fut.exception() is not None: ...``. Same threads as :meth:`result`.
+        """
+        if not self._event.is_set():
+            self._wait(timeout)
+        return self._exc
+
+    def add_done_callback(self, fn: Callable[[SocketFuture[T]], Any]) -> None:
+        """Call ``fn(future)`` once the future is done (also when it already is).
+
+        With ``use_main_thread=True`` the call happens inside a later ``socket.poll()`` on the game's
+        thread; with ``use_main_thread=False`` on the thread that completes the future (normally the
+        reader thread), or right away on the calling thread if it is already done.
+        Example: ``fut.add_done_callback(lambda f: print(f.exception()))``. Any thread.
+        """
+        with self._lock:
+            if not self._event.is_set():
+                if self._callbacks is None:
+                    self._callbacks = []
+                self._callbacks.append(fn)
+                return
+        self._schedule(fn, self)
+
+    # ---- internals (socket side) -------------------------------------------------------------
+    def _wait(self, timeout: float | None) -> None:
+        if self._reader_ident is not None and threading.get_ident() == self._reader_ident:
+            raise RuntimeError(f"blocking on a socket reply ({self._request}) from the socket's reader "
+                               "thread would deadlock; use the *_nowait form with add_done_callback")
+        if timeout is None:
+            if not self._event.wait(max(0.0, self._deadline - time.monotonic())):
+                self._set(None, RequestTimeout(f"no reply to {self._request} within the request timeout"))
+        elif not self._event.wait(timeout):
+            raise RequestTimeout(f"no reply to {self._request} within {timeout} s")
+
+    def _set(self, result: Any, exc: BaseException | None) -> bool:
+        """Complete the future once; later calls do nothing. Returns whether this call completed it."""
+        with self._lock:
+            if self._event.is_set():
+                return False
+            self._result = result
+            self._exc = exc
+            callbacks, self._callbacks = self._callbacks, None
+            self._event.set()
+        if callbacks:
+            for fn in callbacks:
+                self._schedule(fn, self)
+        return True
+
+    def _resolve_reply(self, envelope: dict[str, Any]) -> None:
+        """Complete from a reply envelope (runs on the reader thread)."""
+        error = envelope.get("error")
+        if error is not None:
+            try:
+                exc: BaseException = SocketError(int(error.get("code") or 0), str(error.get("message", "")),
+                                                 error.get("context"))
+            except (TypeError, ValueError, AttributeError) as bad:  # a malformed error payload
+                exc = SocketError(SocketError.UNRECOGNIZED_PAYLOAD, f"malformed error reply: {bad!r}")
+            self._set(None, exc)
+            return
+        payload = envelope.get(self._reply_key) if self._reply_key else None
+        try:
+            value = self._parse(payload) if self._parse is not None else payload
+        except Exception as bad:  # noqa: BLE001 - any parser failure means a malformed reply
+            err = SocketError(SocketError.UNRECOGNIZED_PAYLOAD, f"malformed reply to {self._request}: {bad!r}")
+            err.__cause__ = bad
+            self._set(None, err)
+            return
+        self._set(value, None)
+
+    def _expired(self, now: float) -> bool:
+        return now >= self._deadline
+

@@ -1,0 +1,227 @@
+"""The Socket's event side: signals, the event queue, ``poll()``, the pull style, handler errors.
+
+The reader thread calls ``self._deliver(signal, event)`` for each event. With ``use_main_thread=True``
+that appends to a deque that ``poll()`` drains on the game's thread; with ``use_main_thread=False`` it
+sends the signal at once, on the reader thread. Future callbacks travel the same road (an item whose
+signal is ``None``), so they run where handlers run, in arrival order with the events.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import blinker
+
+from ._events import SIGNAL_NAMES
+from .exceptions import ReentrantPollError
+from .models.realtime import SocketErrorEvent
+
+__all__ = ["StrongSignal", "_Dispatcher"]
+
+log = logging.getLogger("nakama_sync.socket")
+
+_Item = tuple[Any, Any]  # (signal, event model) or (None, (callback, future))
+_get_ident = threading.get_ident
+
+
+class StrongSignal(blinker.Signal):
+    """A blinker Signal whose ``connect`` keeps a strong reference by default (``weak=False``).
+
+    So ``socket.received_match_state.connect(lambda sender, event: ...)`` keeps working: the lambda
+    does not vanish when it goes out of scope. Pass ``weak=True`` to get blinker's usual behaviour.
+    Example: ``socket.closed.connect(on_closed)``. Thread: connect handlers before ``connect()``, or from
+    the thread that runs the handlers.
+    """
+
+    def connect(self, receiver: Any, sender: Any = blinker.ANY, weak: bool = False) -> Any:
+        return super().connect(receiver, sender, weak)
+
+
+class _Dispatcher:
+    """Mixin of Socket: signals, queue and pump. Socket.__init__ calls ``_init_dispatch``."""
+
+    on_handler_error: Callable[[BaseException, Any], Any] | None
+    _use_main_thread: bool
+
+    def _init_dispatch(self, use_main_thread: bool) -> None:
+        for name in SIGNAL_NAMES:
+            setattr(self, name, StrongSignal(f"Socket.{name}"))
+        self._use_main_thread = use_main_thread
+        self._queue: collections.deque[_Item] = collections.deque()
+        self._wakeup = threading.Event()
+        self._poll_waiting = False
+        self._dispatch_owner: int | None = None
+        self.on_handler_error = None
+        self._deliver: Callable[[Any, Any], None] = (self._enqueue if use_main_thread
+                                                     else self._dispatch_on_reader)
+
+    # ---- public: handlers --------------------------------------------------------------------
+    def on(self, signal_name: str, handler: Callable[..., Any] | None = None) -> Any:
+        """Connect ``handler(sender, event)`` to the signal named ``signal_name`` (strongly); returns it.
+
+        Also a decorator: ``@socket.on("received_match_state")``. Example:
+        ``socket.on("received_notification", lambda sender, event: print(event.subject))``.
+        Thread: as for ``Signal.connect`` (before connecting, or on the thread that runs handlers).
+        """
+        if signal_name not in SIGNAL_NAMES:
+            raise ValueError(f"unknown socket signal {signal_name!r}; one of {', '.join(SIGNAL_NAMES)}")
+        signal: blinker.Signal = getattr(self, signal_name)
+        if handler is None:
+            def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+                signal.connect(fn, weak=False)
+                return fn
+            return decorate
+        signal.connect(handler, weak=False)
+        return handler
+
+    # ---- public: the pump --------------------------------------------------------------------
+    def poll(self, timeout: float | None = 0.0, max_events: int | None = None) -> int:
+        """Run the handlers of the events received so far, in order, on the calling thread.
+
+        ``timeout=0`` (the default) never blocks; a positive timeout waits up to that long for the first
+        event when none is queued; ``None`` waits until one arrives. At most ``max_events`` are run
+        (default: those queued when the call started). Returns how many it ran (events and future
+        callbacks). If a handler raises, the exception propagates from poll() and the remaining events
+        stay queued for the next call, unless ``socket.on_handler_error = fn`` is set: then
+        ``fn(exception, event)`` is called and poll() goes on.
+        Example: ``while running: socket.poll(); draw()``.
+        Thread: the game's thread (one thread at a time); never from inside a handler
+        (that raises :class:`ReentrantPollError`).
+        """
+        if self._dispatch_owner is not None:
+            self._check_reentrant()
+        queue = self._queue
+        if not queue:
+            if timeout is not None and timeout <= 0:
+                return 0
+            if not self._wait_for_event(timeout):
+                return 0
+        count = len(queue)
+        if max_events is not None and max_events < count:
+            count = max_events
+        ran = 0
+        self._dispatch_owner = _get_ident()
+        try:
+            popleft = queue.popleft
+            run = self._run_item
+            while ran < count:
+                try:
+                    signal, payload = popleft()
+                except IndexError:
+                    break
+                ran += 1
+                run(signal, payload)
+        finally:
+            self._dispatch_owner = None
+        return ran
+
+    def next_event(self, timeout: float | None = 0.0) -> Any:
+        """Pull style: return the next event model (or ``None`` if none came within ``timeout``).
+
+        The event is returned *instead of* being sent to the signals. Future callbacks queued before it
+        are run first. ``timeout`` works as in :meth:`poll`.
+        Example: ``while (event := socket.next_event()) is not None: if isinstance(event, MatchData): ...``
+        Thread: the game's thread, not inside a handler. Needs ``use_main_thread=True``.
+        """
+        if not self._use_main_thread:
+            raise RuntimeError("next_event() needs use_main_thread=True: events are dispatched on the reader")
+        if self._dispatch_owner is not None:
+            self._check_reentrant()
+        queue = self._queue
+        while True:
+            if not queue and (timeout is not None and timeout <= 0 or not self._wait_for_event(timeout)):
+                return None
+            try:
+                signal, payload = queue.popleft()
+            except IndexError:
+                continue
+            if signal is not None:
+                return payload
+            self._dispatch_owner = _get_ident()
+            try:
+                self._run_item(None, payload)
+            finally:
+                self._dispatch_owner = None
+
+    def __iter__(self) -> Iterator[Any]:
+        """Iterate over the events queued now, without blocking: ``for event in socket: ...``.
+
+        Same rules as :meth:`next_event` (events are not sent to the signals). Thread: the game's thread.
+        """
+        while True:
+            event = self.next_event()
+            if event is None:
+                return
+            yield event
+
+    @property
+    def pending_events(self) -> int:
+        """How many events and callbacks wait for the next poll(). Example: ``if socket.pending_events:``"""
+        return len(self._queue)
+
+    # ---- internals ----------------------------------------------------------------------------
+    def _check_reentrant(self) -> None:
+        owner = self._dispatch_owner
+        if owner is None:
+            return
+        if owner == _get_ident():
+            raise ReentrantPollError("poll()/next_event() called from inside a socket handler")
+        if self._use_main_thread:
+            raise ReentrantPollError("poll()/next_event() is already running on another thread")
+
+    def _wait_for_event(self, timeout: float | None) -> bool:
+        self._poll_waiting = True
+        try:
+            self._wakeup.clear()
+            if self._queue:
+                return True
+            self._wakeup.wait(timeout)
+            return bool(self._queue)
+        finally:
+            self._poll_waiting = False
+
+    def _wake_pollers(self) -> None:
+        self._wakeup.set()
+
+    def _enqueue(self, signal: Any, payload: Any) -> None:
+        self._queue.append((signal, payload))
+        if self._poll_waiting:
+            self._wakeup.set()
+
+    def _schedule_callback(self, fn: Callable[[Any], Any], future: Any) -> None:
+        """Where future callbacks go: the queue (main-thread mode) or right now (reader mode)."""
+        if self._use_main_thread:
+            self._enqueue(None, (fn, future))
+        else:
+            self._dispatch_on_reader(None, (fn, future))
+
+    def _run_item(self, signal: Any, payload: Any) -> None:
+        try:
+            if signal is None:
+                fn, future = payload
+                fn(future)
+            else:
+                signal.send(self, event=payload)
+        except Exception as exc:
+            hook = self.on_handler_error
+            if hook is None:
+                raise
+            hook(exc, payload)
+
+    def _dispatch_on_reader(self, signal: Any, payload: Any) -> None:
+        """Reader-thread mode: run handlers now; a raising handler is logged and reported, never fatal."""
+        previous = self._dispatch_owner
+        self._dispatch_owner = _get_ident()
+        try:
+            self._run_item(signal, payload)
+        except Exception as exc:
+            error_signal = self.received_error
+            log.exception("socket handler raised on the reader thread")
+            if signal is not error_signal:
+                self._dispatch_on_reader(error_signal, SocketErrorEvent(
+                    code=-1, message=f"handler raised {exc!r}", kind="handler_error", exception=exc))
+        finally:
+            self._dispatch_owner = previous

@@ -1,0 +1,259 @@
+"""The Socket's reader thread: the only caller of ``recv``; decodes each frame once; keeps the link alive.
+
+One :class:`_Connection` per ``connect()``: the WebSocket, the requests waiting for a reply (by cid),
+and why it ended. The reader loop waits for the socket to be readable with a short tick, so between
+frames it can send the heartbeat ``ping``, notice a silent server, and fail requests whose timeout
+passed. Replies resolve their future right here; pushed events go to ``self._deliver``.
+"""
+from __future__ import annotations
+
+import logging
+import select
+import socket as _socketlib
+import struct
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import websocket
+
+from . import _events
+from ._future import SocketFuture
+from ._wire import loads
+from .exceptions import RequestTimeout
+from .models.realtime import SocketClosed, SocketConnected, SocketErrorEvent
+
+__all__ = ["_Connection", "_ReaderLoop"]
+
+log = logging.getLogger("nakama_sync.socket")
+
+_OP_TEXT = websocket.ABNF.OPCODE_TEXT
+_OP_BINARY = websocket.ABNF.OPCODE_BINARY
+_OP_CLOSE = websocket.ABNF.OPCODE_CLOSE
+_HEARTBEAT_FRAME = b'{"ping":{}}'
+_RAW_LIMIT = 200  # characters of a malformed frame kept in SocketErrorEvent.raw
+
+
+class _Connection:
+    """State of one connection. ``lock`` guards ``pending`` and ``reason``."""
+
+    __slots__ = (
+        "by_client",
+        "close_code",
+        "last_ping",
+        "last_recv",
+        "lock",
+        "pending",
+        "reader",
+        "reason",
+        "sock",
+        "user_id",
+        "username",
+        "ws",
+    )
+
+    def __init__(self, ws: websocket.WebSocket, user_id: str, username: str) -> None:
+        self.ws = ws
+        self.sock = ws.sock
+        self.pending: dict[str, SocketFuture[Any]] = {}
+        self.lock = threading.Lock()
+        self.reason: str | None = None   # set once, when the connection ends
+        self.close_code: int | None = None
+        self.by_client = False
+        self.reader: threading.Thread | None = None
+        self.last_recv = time.monotonic()
+        self.last_ping = 0.0
+        self.user_id = user_id
+        self.username = username
+
+    def wake_reader(self) -> None:
+        """Shut the TCP socket down so a reader blocked in poll/recv returns at once."""
+        sock = self.sock
+        if sock is not None:
+            try:
+                sock.shutdown(_socketlib.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _ReaderLoop:
+    """Mixin of Socket: the reader thread's body. Needs the attributes Socket.__init__ sets."""
+
+    heartbeat_interval: float | None
+    heartbeat_timeout: float
+    _deliver: Callable[[Any, Any], None]
+
+    # provided by Socket / _Dispatcher
+    def _connection_lost(self, conn: _Connection, reason: str) -> bool:
+        raise NotImplementedError
+
+    def _wake_pollers(self) -> None:
+        raise NotImplementedError
+
+    def _event_table(self) -> dict[str, tuple[Any, Callable[[Any], Any]]]:
+        """envelope key -> (this socket's Signal, parser), from the registry in _events."""
+        return {key: (getattr(self, name), parser) for key, (name, parser) in _events.EVENTS.items()}
+
+    def _reader_main(self, conn: _Connection) -> None:
+        reason = "connection closed"
+        try:
+            if not getattr(self, "_use_main_thread", True):
+                self._deliver(self.connected, _connected_event(conn))
+            reason = self._read_loop(conn)
+        except BaseException as exc:  # the reader must never vanish silently
+            log.exception("socket reader failed")
+            reason = f"reader failed: {exc!r}"
+        finally:
+            self._connection_lost(conn, reason)
+            try:
+                conn.ws.shutdown()
+            except OSError as exc:  # pragma: no cover - best effort
+                log.debug("socket shutdown failed: %s", exc)
+            log.info("socket closed: %s", conn.reason)
+            self._deliver(self.closed, SocketClosed(reason=conn.reason or reason,
+                                                                code=conn.close_code, by_client=conn.by_client))
+            self._wake_pollers()
+
+    def _read_loop(self, conn: _Connection) -> str:
+        ws = conn.ws
+        sock = conn.sock
+        recv = ws.recv_data
+        table = self._event_table()
+        deliver = self._deliver
+        error_signal = self.received_error
+        interval = self.heartbeat_interval
+        tick = min(0.25, max(0.01, interval / 4)) if interval else 0.25
+        tick_ms = int(tick * 1000)
+        ssl_pending = getattr(sock, "pending", None)
+        poller: Any = None
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(sock, select.POLLIN | select.POLLPRI)
+        monotonic = time.monotonic
+        next_tick = monotonic() + tick
+        while conn.reason is None:
+            if not (ssl_pending is not None and ssl_pending()):
+                if poller is not None:
+                    ready = poller.poll(tick_ms)
+                else:  # pragma: no cover - Windows
+                    ready = select.select([sock], [], [], tick)[0]
+                if not ready:
+                    now = monotonic()
+                    if now >= next_tick:
+                        next_tick = now + tick
+                        dead = self._tick(conn, now)
+                        if dead:
+                            return dead
+                    continue
+            if conn.reason is not None:
+                break
+            try:
+                opcode, data = recv(control_frame=True)
+            except websocket.WebSocketTimeoutException:
+                return f"no data from the server for {ws.gettimeout()} s"
+            except (websocket.WebSocketException, OSError, ValueError) as exc:
+                if conn.reason is not None:
+                    break
+                return f"connection lost: {exc}"
+            now = monotonic()
+            conn.last_recv = now
+            if opcode == _OP_TEXT:
+                self._on_frame(conn, data, table, deliver, error_signal)
+            elif opcode == _OP_CLOSE:
+                return self._server_close_reason(conn, data)
+            elif opcode == _OP_BINARY:
+                deliver(error_signal, SocketErrorEvent(code=-1, message="unexpected binary frame",
+                                                       kind="malformed_frame", raw=repr(data[:_RAW_LIMIT])))
+            if now >= next_tick:
+                next_tick = now + tick
+                dead = self._tick(conn, now)
+                if dead:
+                    return dead
+        return conn.reason or "connection closed"
+
+    def _on_frame(self, conn: _Connection, data: bytes, table: dict[str, tuple[Any, Callable[[Any], Any]]],
+                  deliver: Callable[[Any, Any], None], error_signal: Any) -> None:
+        """Decode one text frame once: resolve a reply or deliver an event. Never raises."""
+        try:
+            envelope = loads(data)
+        except ValueError as exc:
+            deliver(error_signal, _malformed(f"invalid JSON: {exc}", data))
+            return
+        if type(envelope) is not dict:
+            deliver(error_signal, _malformed("frame is not a JSON object", data))
+            return
+        cid = envelope.get("cid")
+        if cid:
+            with conn.lock:
+                future = conn.pending.pop(cid, None) if type(cid) is str else None
+            if future is None:
+                log.debug("reply for unknown or expired request cid=%r", cid)
+                return
+            future._resolve_reply(envelope)
+            return
+        for key, payload in envelope.items():
+            if key == "cid":
+                continue
+            entry = table.get(key)
+            if entry is None:
+                if key != "pong":  # "pong" answers the heartbeat
+                    log.debug("ignoring pushed envelope with unknown key %r", key)
+                return
+            signal, parser = entry
+            try:
+                event = parser(payload)
+            except Exception as exc:  # noqa: BLE001 - any parser failure means a malformed frame
+                deliver(error_signal, _malformed(f"cannot read {key}: {exc!r}", data))
+                return
+            if type(event) is list:
+                for item in event:
+                    deliver(signal, item)
+            else:
+                deliver(signal, event)
+            return
+        # "{}": the ack of a request sent without a cid; nothing waits for it.
+
+    def _tick(self, conn: _Connection, now: float) -> str | None:
+        """Heartbeat and timeouts, between frames. Returns a reason when the connection is dead."""
+        interval = self.heartbeat_interval
+        if interval:
+            idle = now - conn.last_recv
+            if idle >= interval + self.heartbeat_timeout:
+                return (f"heartbeat timeout: nothing received from the server for {idle:.1f} s "
+                        f"(interval {interval} s, timeout {self.heartbeat_timeout} s)")
+            if idle >= interval and now - conn.last_ping >= interval:
+                conn.last_ping = now
+                try:
+                    conn.ws.send(_HEARTBEAT_FRAME, _OP_TEXT)
+                except (websocket.WebSocketException, OSError) as exc:
+                    return f"connection lost while sending the heartbeat: {exc}"
+        if conn.pending:
+            with conn.lock:
+                expired = [cid for cid, fut in conn.pending.items() if fut.done() or fut._expired(now)]
+                futures = [conn.pending.pop(cid) for cid in expired]
+            for fut in futures:
+                fut._set(None, RequestTimeout(f"no reply to {fut._request} within the request timeout"))
+        return None
+
+    @staticmethod
+    def _server_close_reason(conn: _Connection, frame: Any) -> str:
+        data = getattr(frame, "data", b"") or b""
+        if len(data) >= 2:
+            conn.close_code = struct.unpack("!H", data[:2])[0]
+            text = data[2:].decode("utf-8", "replace")
+            return f"closed by the server ({conn.close_code}{': ' + text if text else ''})"
+        return "closed by the server"
+
+
+def _malformed(message: str, data: Any) -> SocketErrorEvent:
+    if isinstance(data, (bytes, bytearray)):
+        raw = bytes(data[:_RAW_LIMIT]).decode("utf-8", "replace")
+    else:
+        raw = str(data)[:_RAW_LIMIT]
+    log.warning("malformed frame from the server: %s", message)
+    return SocketErrorEvent(code=-1, message=message, kind="malformed_frame", raw=raw)
+
+
+def _connected_event(conn: _Connection) -> SocketConnected:
+    return SocketConnected(user_id=conn.user_id, username=conn.username)
