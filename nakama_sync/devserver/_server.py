@@ -28,6 +28,9 @@ log = logging.getLogger("nakama_sync.devserver")
 # Feature modules, each with install(hub). Order matters only for hooks that depend on each other.
 _MODULES = [
     "_ws",
+    "_http_accounts",
+    "_http_account_profile",
+    "_http_rpc",
     "_rt_notifications",
     "_rt_match",
     "_rt_rpc",
