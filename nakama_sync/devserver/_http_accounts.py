@@ -194,10 +194,14 @@ class Accounts:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.db = hub.db
-        #: replaced by the status module: True while the user has a status presence
-        self.is_online: Callable[[str], bool] = lambda user_id: False
+        #: True while the user has a status presence (asks ``hub.status`` when the status module is in)
+        self.is_online: Callable[[str], bool] = self._status_online
         #: called with the user id after an account is deleted (clean up your module's rows)
         self.deleted_hooks: list[Callable[[str], None]] = []
+
+    def _status_online(self, user_id: str) -> bool:
+        status = getattr(self.hub, "status", None)
+        return bool(status is not None and status.is_online(user_id))
 
     # ---- reading users ------------------------------------------------------------------
     def row(self, user_id: str) -> sqlite3.Row | None:
