@@ -1,0 +1,31 @@
+--[[
+The runtime module the test suite needs on a real Nakama (copy it into the server's data/modules).
+RPCs (contract: ../../shared/tools/record_flows.py docstring; tests/_rpcs.py is the same for the dev server):
+  echo       returns the payload unchanged ("" when absent)
+  fail       always raises "testkit deliberate failure"
+  notify_me  needs a user; sends the caller one persistent system notification
+             (subject "hello", content {"n":1}, code 1) and returns '{"sent":true}'
+Others may add RPCs below; keep each one small and documented here.
+]]
+local nk = require("nakama")
+
+local function echo(context, payload)
+  return payload or ""
+end
+
+local function fail(context, payload)
+  error("testkit deliberate failure")
+end
+
+local function notify_me(context, payload)
+  if context.user_id == nil or context.user_id == "" then
+    error("notify_me requires an authenticated user")
+  end
+  -- no sender_id: a system notification (nil UUID sender)
+  nk.notification_send(context.user_id, "hello", { n = 1 }, 1, nil, true)
+  return '{"sent":true}'
+end
+
+nk.register_rpc(echo, "echo")
+nk.register_rpc(fail, "fail")
+nk.register_rpc(notify_me, "notify_me")
