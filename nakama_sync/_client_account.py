@@ -9,7 +9,8 @@ from typing import Any
 
 from . import _wire
 from ._client_base import _ClientBase, _quote
-from .models.account import Account, Rpc, Users
+from .models.account import Account, Users
+from .models.realtime import Rpc
 from .session import Session
 
 __all__ = ["_AccountApi"]
@@ -273,10 +274,10 @@ class _AccountApi(_ClientBase):
     # ---- RPC and health -------------------------------------------------------------------
     def rpc(self, session: Session, id: str, payload: Any = None) -> Rpc:
         """Call the server function ``id`` as the signed-in user. ``payload`` is text passed as it is, or
-        any JSON value (encoded); the reply's ``payload`` is the function's text (``.json()`` parses it).
+        any JSON value (encoded); the reply's ``payload`` is the function's text.
         Not retried (an RPC may not be idempotent).
 
-        Example: ``client.rpc(session, "echo", {"x": 1}).json()``. Any thread.
+        Example: ``json.loads(client.rpc(session, "echo", {"x": 1}).payload)``. Any thread.
         """
         reply = self._call("POST", f"/v2/rpc/{_quote(id)}", session, body=_rpc_text(payload))
         return Rpc(id=id, payload=str(reply.get("payload", "")) if isinstance(reply, dict) else "")

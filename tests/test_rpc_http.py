@@ -21,7 +21,7 @@ def test_echo_text(client: nakama_sync.Client, new_session: Callable[..., Sessio
 
 def test_echo_json_value(client: nakama_sync.Client, new_session: Callable[..., Session]) -> None:
     result = client.rpc(new_session(), "echo", {"x": 1, "y": "z", "ü": [1, 2]})
-    assert result.json() == {"x": 1, "y": "z", "ü": [1, 2]}
+    assert json.loads(result.payload) == {"x": 1, "y": "z", "ü": [1, 2]}
 
 
 def test_no_payload(client: nakama_sync.Client, new_session: Callable[..., Session]) -> None:
@@ -56,7 +56,7 @@ def test_http_key(client: nakama_sync.Client, target: Any) -> None:
 
 
 def test_notify_me_with_a_session(client: nakama_sync.Client, new_session: Callable[..., Session]) -> None:
-    assert client.rpc(new_session(), "notify_me").json() == {"sent": True}
+    assert json.loads(client.rpc(new_session(), "notify_me").payload) == {"sent": True}
 
 
 def _url(target: Any, rpc_id: str) -> str:

@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .. import _wire
 from ._base import Model, model, wire_field
 
-__all__ = ["Account", "AccountDevice", "Rpc", "User", "Users"]
+__all__ = ["Account", "AccountDevice", "User", "Users"]
 
 
 @model
@@ -78,23 +77,3 @@ class Account(Model):
     custom_id: str = ""
     verify_time: datetime | None = None
     disable_time: datetime | None = None
-
-
-@model
-class Rpc(Model):
-    """The reply of an RPC: ``payload`` is the text the server function returned (``""`` for none).
-
-    Example: ``result = client.rpc(session, "echo", {"x": 1}).json()``
-    Thread safety: immutable; any thread may read it.
-    """
-
-    id: str = ""
-    payload: str = ""
-    http_key: str = ""
-
-    def json(self) -> Any:
-        """The payload parsed as JSON (``{}`` when empty; text that is not JSON is returned as it is).
-
-        Example: ``client.rpc(session, "echo", {"x": 1}).json()["x"]``. Any thread.
-        """
-        return _wire.parse_json_text(self.payload)
