@@ -1,8 +1,356 @@
-"""Socket request methods for the matchmaker and parties (a mixin of Socket; being written: issue 4)."""
+"""Socket requests for the matchmaker and parties: ``_PartyRequests``, a mixin of :class:`Socket`.
+
+Every request has a blocking method (waits for the server's reply, raises :class:`SocketError` on an
+error reply, :class:`RequestTimeout`, :class:`ConnectionClosed`) and a ``_nowait`` twin returning a
+:class:`SocketFuture`; the blocking method is exactly ``self.<name>_nowait(...).result()``. Arguments
+are checked before anything is sent (``TypeError``/``ValueError``), because the server closes the
+socket on a malformed message instead of answering it.
+
+Pushed events registered here (signal: model):
+
+- ``received_matchmaker_matched``: :class:`MatchmakerMatched`;
+- ``received_party``: :class:`Party` when you are in a party (after ``join_party`` of an open party,
+  after the leader accepted you, and once more for the creator right after ``create_party``, since
+  Nakama pushes the party again), and :class:`PartyUpdate` when the leader changed label/open/hidden
+  (``party_update`` pushes; there is no separate signal for them);
+- ``received_party_close`` :class:`PartyClose`, ``received_party_data`` :class:`PartyData`,
+  ``received_party_join_request`` :class:`PartyJoinRequest` (leader only), ``received_party_leader``
+  :class:`PartyLeader`, ``received_party_matchmaker_ticket`` :class:`PartyMatchmakerTicket` (members
+  other than the leader), ``received_party_presence`` :class:`PartyPresenceEvent`.
+"""
 from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from . import _wire
+from ._events import register_event
+from .models.party import (
+    MatchmakerMatched,
+    MatchmakerTicket,
+    Party,
+    PartyClose,
+    PartyData,
+    PartyJoinRequest,
+    PartyLeader,
+    PartyMatchmakerTicket,
+    PartyPresenceEvent,
+    PartyUpdate,
+)
+from .models.realtime import UserPresence
+
+if TYPE_CHECKING:
+    from ._future import SocketFuture
 
 __all__ = ["_PartyRequests"]
 
+T = TypeVar("T")
+
+register_event("matchmaker_matched", "received_matchmaker_matched", MatchmakerMatched.from_wire)
+register_event("party", "received_party", Party.from_wire)
+register_event("party_update", "received_party", PartyUpdate.from_wire)
+register_event("party_close", "received_party_close", PartyClose.from_wire)
+register_event("party_data", "received_party_data", PartyData.from_wire)
+register_event("party_join_request", "received_party_join_request", PartyJoinRequest.from_wire)
+register_event("party_leader", "received_party_leader", PartyLeader.from_wire)
+register_event("party_matchmaker_ticket", "received_party_matchmaker_ticket", PartyMatchmakerTicket.from_wire)
+register_event("party_presence_event", "received_party_presence", PartyPresenceEvent.from_wire)
+
+_INT32_MAX = 2**31 - 1
+_INT64_MIN, _INT64_MAX = -2**63, 2**63 - 1
+
+
+def _ack(_: Any) -> None:
+    return None
+
+
+def _text(name: str, value: Any, *, allow_empty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if not value and not allow_empty:
+        raise ValueError(f"{name} must not be empty")
+    return value
+
+
+def _int32(name: str, value: Any, low: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if not low <= value <= _INT32_MAX:
+        raise ValueError(f"{name} must be between {low} and {_INT32_MAX}")
+    return value
+
+
+def _presence(value: Any) -> dict[str, str]:
+    """A UserPresence (or a mapping with its keys) as the three wire fields the server accepts."""
+    if isinstance(value, UserPresence):
+        fields = {"user_id": value.user_id, "session_id": value.session_id, "username": value.username}
+    elif isinstance(value, Mapping):
+        fields = {k: value.get(k, "") for k in ("user_id", "session_id", "username")}
+    else:
+        raise TypeError(f"presence must be a UserPresence, not {type(value).__name__}")
+    for key, text in fields.items():
+        if not isinstance(text, str) or not text:
+            raise ValueError(f"presence.{key} must be a non-empty str")
+    return fields
+
+
+def _label(value: Any) -> str:
+    """A party label: a dict (encoded as JSON), JSON object text, or None (no label)."""
+    if value is None:
+        return ""
+    if isinstance(value, Mapping):
+        return _wire.dumps(dict(value))
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"label must be a dict, a JSON object string or None, not {type(value).__name__}")
+
+
+def _matchmaker_body(query: str, min_count: int, max_count: int, string_properties: Mapping[str, str] | None,
+                     numeric_properties: Mapping[str, float] | None, count_multiple: int | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"min_count": _int32("min_count", min_count),
+                            "max_count": _int32("max_count", max_count),
+                            "query": _text("query", query, allow_empty=True)}
+    if string_properties:
+        if not isinstance(string_properties, Mapping):
+            raise TypeError("string_properties must be a dict of str to str")
+        for key, value in string_properties.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise TypeError(f"string_properties[{key!r}] must be a str (use numeric_properties for numbers)")
+        body["string_properties"] = dict(string_properties)
+    if numeric_properties:
+        if not isinstance(numeric_properties, Mapping):
+            raise TypeError("numeric_properties must be a dict of str to number")
+        numbers: dict[str, Any] = {}
+        for key, value in numeric_properties.items():
+            if not isinstance(key, str) or isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"numeric_properties[{key!r}] must be an int or a float")
+            numbers[key] = value if math.isfinite(value) else str(value).replace("inf", "Infinity").replace(
+                "nan", "NaN")
+        body["numeric_properties"] = numbers
+    if count_multiple is not None:
+        body["count_multiple"] = _int32("count_multiple", count_multiple)
+    return body
+
 
 class _PartyRequests:
-    pass
+    """Matchmaker and party requests of :class:`Socket` (see the module docstring)."""
+
+    if TYPE_CHECKING:
+        def _request(self, key: str, body: dict[str, Any], parse: Callable[[Any], T] | None = None,
+                     reply_key: str | None = None) -> SocketFuture[T]: ...
+
+    # ---- matchmaker -------------------------------------------------------------------------
+    def add_matchmaker_nowait(self, query: str = "*", min_count: int = 2, max_count: int = 8,
+                              string_properties: Mapping[str, str] | None = None,
+                              numeric_properties: Mapping[str, float] | None = None,
+                              count_multiple: int | None = None) -> SocketFuture[MatchmakerTicket]:
+        """Like :meth:`add_matchmaker`, returning a SocketFuture. Example:
+        ``fut = socket.add_matchmaker_nowait("*", 2, 2)``. Any thread."""
+        body = _matchmaker_body(query, min_count, max_count, string_properties, numeric_properties, count_multiple)
+        return self._request("matchmaker_add", body, MatchmakerTicket.from_wire, "matchmaker_ticket")
+
+    def add_matchmaker(self, query: str = "*", min_count: int = 2, max_count: int = 8,
+                       string_properties: Mapping[str, str] | None = None,
+                       numeric_properties: Mapping[str, float] | None = None,
+                       count_multiple: int | None = None) -> MatchmakerTicket:
+        """Look for opponents: returns the ticket; ``received_matchmaker_matched`` fires on a match.
+
+        ``query`` searches the other tickets' properties (``+properties.region:eu
+        +properties.rank:>=10``); the match has between ``min_count`` and ``max_count`` players, a
+        multiple of ``count_multiple`` if given. Nakama matches on its interval (15 s by default), so the
+        event comes later. At most 3 tickets per socket (``SocketError`` code 0 beyond).
+        Example: ``ticket = socket.add_matchmaker("+properties.mode:duel", 2, 2, {"mode": "duel"})``.
+        Any thread but the socket's reader thread.
+        """
+        return self.add_matchmaker_nowait(query, min_count, max_count, string_properties, numeric_properties,
+                                          count_multiple).result()
+
+    def remove_matchmaker_nowait(self, ticket: str) -> SocketFuture[None]:
+        """Like :meth:`remove_matchmaker`, returning a SocketFuture. Any thread."""
+        return self._request("matchmaker_remove", {"ticket": _text("ticket", ticket)}, _ack)
+
+    def remove_matchmaker(self, ticket: str) -> None:
+        """Withdraw a ticket. An unknown or already matched ticket raises SocketError (code 3).
+
+        Example: ``socket.remove_matchmaker(ticket.ticket)``. Any thread but the reader thread.
+        """
+        return self.remove_matchmaker_nowait(ticket).result()
+
+    # ---- parties ----------------------------------------------------------------------------
+    def create_party_nowait(self, open: bool, max_size: int, label: Mapping[str, Any] | str | None = None,
+                            hidden: bool = False) -> SocketFuture[Party]:
+        """Like :meth:`create_party`, returning a SocketFuture. Any thread."""
+        body: dict[str, Any] = {"open": bool(open), "max_size": _int32("max_size", max_size, 1)}
+        text = _label(label)
+        if text:
+            body["label"] = text
+        if hidden:
+            body["hidden"] = True
+        return self._request("party_create", body, Party.from_wire, "party")
+
+    def create_party(self, open: bool, max_size: int, label: Mapping[str, Any] | str | None = None,
+                     hidden: bool = False) -> Party:
+        """Create a party you lead. ``open``: anyone may join, else the leader accepts join requests.
+
+        ``max_size`` counts members (1–256); ``label`` is a dict (or JSON object text) that
+        ``client.list_parties(query="+label.<key>:<value>")`` can search; ``hidden`` keeps it unlisted.
+        Example: ``party = socket.create_party(open=True, max_size=4, label={"mode": "coop"})``.
+        Any thread but the reader thread.
+        """
+        return self.create_party_nowait(open, max_size, label, hidden).result()
+
+    def join_party_nowait(self, party_id: str) -> SocketFuture[None]:
+        """Like :meth:`join_party`, returning a SocketFuture. Any thread."""
+        return self._request("party_join", {"party_id": _text("party_id", party_id)}, _ack)
+
+    def join_party(self, party_id: str) -> None:
+        """Join an open party, or ask to join a closed one. ``received_party`` fires once you are in
+        (for a closed party: only if the leader accepts; a refusal sends nothing).
+
+        Example: ``socket.join_party(party_id)``. Any thread but the reader thread.
+        """
+        return self.join_party_nowait(party_id).result()
+
+    def leave_party_nowait(self, party_id: str) -> SocketFuture[None]:
+        """Like :meth:`leave_party`, returning a SocketFuture. Any thread."""
+        return self._request("party_leave", {"party_id": _text("party_id", party_id)}, _ack)
+
+    def leave_party(self, party_id: str) -> None:
+        """Leave a party (a leader leaving hands over to the oldest member). Example:
+        ``socket.leave_party(party_id)``. Any thread but the reader thread."""
+        return self.leave_party_nowait(party_id).result()
+
+    def promote_party_member_nowait(self, party_id: str, presence: UserPresence) -> SocketFuture[None]:
+        """Like :meth:`promote_party_member`, returning a SocketFuture. Any thread."""
+        return self._request("party_promote", {"party_id": _text("party_id", party_id),
+                                               "presence": _presence(presence)}, _ack)
+
+    def promote_party_member(self, party_id: str, presence: UserPresence) -> None:
+        """Leader only: make another member the leader (``received_party_leader`` for everyone).
+
+        Example: ``socket.promote_party_member(party_id, event.joins[0])``. Any thread but the reader.
+        """
+        return self.promote_party_member_nowait(party_id, presence).result()
+
+    def accept_party_member_nowait(self, party_id: str, presence: UserPresence) -> SocketFuture[None]:
+        """Like :meth:`accept_party_member`, returning a SocketFuture. Any thread."""
+        return self._request("party_accept", {"party_id": _text("party_id", party_id),
+                                              "presence": _presence(presence)}, _ack)
+
+    def accept_party_member(self, party_id: str, presence: UserPresence) -> None:
+        """Leader only: let in a player who asked to join (from ``received_party_join_request``).
+
+        Example: ``socket.accept_party_member(event.party_id, event.presences[0])``. Any thread but reader.
+        """
+        return self.accept_party_member_nowait(party_id, presence).result()
+
+    def remove_party_member_nowait(self, party_id: str, presence: UserPresence) -> SocketFuture[None]:
+        """Like :meth:`remove_party_member`, returning a SocketFuture. Any thread."""
+        return self._request("party_remove", {"party_id": _text("party_id", party_id),
+                                              "presence": _presence(presence)}, _ack)
+
+    def remove_party_member(self, party_id: str, presence: UserPresence) -> None:
+        """Leader only: kick a member (it gets ``received_party_close``) or quietly refuse a join request.
+
+        Example: ``socket.remove_party_member(party_id, presence)``. Any thread but the reader thread.
+        """
+        return self.remove_party_member_nowait(party_id, presence).result()
+
+    def close_party_nowait(self, party_id: str) -> SocketFuture[None]:
+        """Like :meth:`close_party`, returning a SocketFuture. Any thread."""
+        return self._request("party_close", {"party_id": _text("party_id", party_id)}, _ack)
+
+    def close_party(self, party_id: str) -> None:
+        """Leader only: end the party (``received_party_close`` for every member, you included).
+
+        Example: ``socket.close_party(party_id)``. Any thread but the reader thread.
+        """
+        return self.close_party_nowait(party_id).result()
+
+    def list_party_join_requests_nowait(self, party_id: str) -> SocketFuture[PartyJoinRequest]:
+        """Like :meth:`list_party_join_requests`, returning a SocketFuture. Any thread."""
+        return self._request("party_join_request_list", {"party_id": _text("party_id", party_id)},
+                             PartyJoinRequest.from_wire, "party_join_request")
+
+    def list_party_join_requests(self, party_id: str) -> PartyJoinRequest:
+        """Leader only: the players waiting to join. Example:
+        ``for p in socket.list_party_join_requests(pid).presences: ...``. Any thread but the reader."""
+        return self.list_party_join_requests_nowait(party_id).result()
+
+    def update_party_nowait(self, party_id: str, open: bool, label: Mapping[str, Any] | str | None = None,
+                            hidden: bool = False) -> SocketFuture[None]:
+        """Like :meth:`update_party`, returning a SocketFuture. Any thread."""
+        body: dict[str, Any] = {"party_id": _text("party_id", party_id), "open": bool(open)}
+        text = _label(label)
+        if text:
+            body["label"] = text
+        if hidden:
+            body["hidden"] = True
+        return self._request("party_update", body, _ack)
+
+    def update_party(self, party_id: str, open: bool, label: Mapping[str, Any] | str | None = None,
+                     hidden: bool = False) -> None:
+        """Leader only: set open, label and hidden (all three are replaced); every member gets a
+        :class:`PartyUpdate` on ``received_party``.
+
+        Example: ``socket.update_party(party_id, open=False, label={"mode": "ranked"})``. Any thread but reader.
+        """
+        return self.update_party_nowait(party_id, open, label, hidden).result()
+
+    def send_party_data_nowait(self, party_id: str, op_code: int, data: bytes | str = b"") -> SocketFuture[None]:
+        """Like :meth:`send_party_data`, returning a SocketFuture. Any thread."""
+        if isinstance(op_code, bool) or not isinstance(op_code, int):
+            raise TypeError(f"op_code must be an int, not {type(op_code).__name__}")
+        if not _INT64_MIN <= op_code <= _INT64_MAX:
+            raise ValueError("op_code must fit in 64 bits")
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        elif not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data must be bytes or str, not {type(data).__name__}")
+        body: dict[str, Any] = {"party_id": _text("party_id", party_id), "op_code": str(op_code)}
+        if data:
+            body["data"] = _wire.b64encode(bytes(data))
+        return self._request("party_data_send", body, _ack)
+
+    def send_party_data(self, party_id: str, op_code: int, data: bytes | str = b"") -> None:
+        """Send ``data`` (bytes; str is UTF-8 encoded) to the other members (``received_party_data``).
+
+        Unlike match data, the server acknowledges it, so this waits for the ack.
+        Example: ``socket.send_party_data(party_id, 1, b"ready")``. Any thread but the reader thread.
+        """
+        return self.send_party_data_nowait(party_id, op_code, data).result()
+
+    def add_matchmaker_party_nowait(self, party_id: str, query: str = "*", min_count: int = 2,
+                                    max_count: int = 8, string_properties: Mapping[str, str] | None = None,
+                                    numeric_properties: Mapping[str, float] | None = None,
+                                    count_multiple: int | None = None) -> SocketFuture[PartyMatchmakerTicket]:
+        """Like :meth:`add_matchmaker_party`, returning a SocketFuture. Any thread."""
+        body = {"party_id": _text("party_id", party_id),
+                **_matchmaker_body(query, min_count, max_count, string_properties, numeric_properties,
+                                   count_multiple)}
+        return self._request("party_matchmaker_add", body, PartyMatchmakerTicket.from_wire,
+                             "party_matchmaker_ticket")
+
+    def add_matchmaker_party(self, party_id: str, query: str = "*", min_count: int = 2, max_count: int = 8,
+                             string_properties: Mapping[str, str] | None = None,
+                             numeric_properties: Mapping[str, float] | None = None,
+                             count_multiple: int | None = None) -> PartyMatchmakerTicket:
+        """Leader only: matchmake the whole party together (counts include every member). The other
+        members get ``received_party_matchmaker_ticket``; everyone gets ``received_matchmaker_matched``.
+        A change in membership cancels the party's tickets.
+
+        Example: ``socket.add_matchmaker_party(party_id, "*", 4, 4)``. Any thread but the reader thread.
+        """
+        return self.add_matchmaker_party_nowait(party_id, query, min_count, max_count, string_properties,
+                                                numeric_properties, count_multiple).result()
+
+    def remove_matchmaker_party_nowait(self, party_id: str, ticket: str) -> SocketFuture[None]:
+        """Like :meth:`remove_matchmaker_party`, returning a SocketFuture. Any thread."""
+        return self._request("party_matchmaker_remove", {"party_id": _text("party_id", party_id),
+                                                         "ticket": _text("ticket", ticket)}, _ack)
+
+    def remove_matchmaker_party(self, party_id: str, ticket: str) -> None:
+        """Leader only: withdraw a party ticket. Example: ``socket.remove_matchmaker_party(pid, t.ticket)``.
+        Any thread but the reader thread."""
+        return self.remove_matchmaker_party_nowait(party_id, ticket).result()

@@ -12,6 +12,7 @@ from ._client_account import _AccountApi
 from ._client_chat import _ChatApi
 from ._client_leaderboard import _LeaderboardApi
 from ._client_misc import _MiscApi
+from ._client_party import _PartyApi
 from ._client_social import _SocialApi
 from ._client_storage import _StorageApi
 from ._transport import RetryConfig, Transport
@@ -26,7 +27,7 @@ __all__ = ["Client", "RetryConfig"]
 log = logging.getLogger("nakama_sync.client")
 
 
-class Client(_AccountApi, _SocialApi, _StorageApi, _LeaderboardApi, _ChatApi, _MiscApi):
+class Client(_AccountApi, _SocialApi, _StorageApi, _LeaderboardApi, _ChatApi, _MiscApi, _PartyApi):
     """Nakama's HTTP API over one keep-alive connection pool.
 
     ``verify`` is True (check TLS certificates), False, or the path of a CA bundle. ``retries`` says how
