@@ -237,8 +237,8 @@ class _ReaderLoop:
         return None
 
     @staticmethod
-    def _server_close_reason(conn: _Connection, frame: Any) -> str:
-        data = getattr(frame, "data", b"") or b""
+    def _server_close_reason(conn: _Connection, data: Any) -> str:
+        data = bytes(data or b"")
         if len(data) >= 2:
             conn.close_code = struct.unpack("!H", data[:2])[0]
             text = data[2:].decode("utf-8", "replace")

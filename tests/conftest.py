@@ -8,6 +8,8 @@ need the dev server's own hooks use the ``devserver`` fixture and are skipped ag
 from __future__ import annotations
 
 import os
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -86,3 +88,18 @@ def new_session(client: nakama_sync.Client) -> Callable[..., nakama_sync.Session
     def make(username: str | None = None) -> nakama_sync.Session:
         return client.authenticate_device(unique("device"), create=True, username=username)
     return make
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_nakama_threads() -> Iterator[None]:
+    """Fail a test that leaves one of our threads (``nakama-sync…``) alive: sockets must be closed."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 3.0
+    while True:
+        leaked = [t for t in threading.enumerate()
+                  if t.name.startswith("nakama-sync") and t not in before and t.is_alive()]
+        if not leaked or time.monotonic() > deadline:
+            break
+        leaked[0].join(0.05)
+    assert not leaked, f"threads outlived the test: {[t.name for t in leaked]}"
