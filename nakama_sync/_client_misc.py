@@ -1,4 +1,4 @@
-"""Client methods: match listing, purchases, subscriptions, events, health (a mixin of Client).
+"""Client methods: match listing, purchases, subscriptions, events (a mixin of Client).
 
 See _client_base for the ``_call`` contract.
 """
@@ -31,14 +31,6 @@ def _with_persist(body: dict[str, Any], persist: bool | None) -> dict[str, Any]:
 
 
 class _MiscApi(_ClientBase):
-    def healthcheck(self, session: Session | None = None) -> None:
-        """Check that the server answers (raises TransportError / ApiError when it does not).
-
-        Example: ``client.healthcheck()``
-        Thread: any thread; blocks on one HTTP request.
-        """
-        self._call("GET", "/healthcheck", session)
-
     def list_matches(self, session: Session, limit: int | None = None, authoritative: bool | None = None,
                      label: str | None = None, min_size: int | None = None, max_size: int | None = None,
                      query: str | None = None) -> MatchList:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._fixtures_server import create_test_boards
+
 
 def register_test_rpcs(server: Any) -> None:
     def echo(ctx: Any, payload: str) -> str:
@@ -21,3 +23,4 @@ def register_test_rpcs(server: Any) -> None:
     server.register_rpc("echo", echo)
     server.register_rpc("fail", fail)
     server.register_rpc("notify_me", notify_me)
+    create_test_boards(server)

@@ -29,3 +29,10 @@ end
 nk.register_rpc(echo, "echo")
 nk.register_rpc(fail, "fail")
 nk.register_rpc(notify_me, "notify_me")
+
+-- Leaderboards and tournaments for the suite (tests/_fixtures_server.py declares the same on the dev server).
+nk.leaderboard_create("nsync_best", false, "desc", "best", nil, {})
+nk.leaderboard_create("nsync_incr", false, "desc", "incr", nil, {})
+nk.leaderboard_create("nsync_asc", false, "asc", "set", nil, {})
+nk.tournament_create("nsync_cup", false, "desc", "best", 315360000, nil, {}, "Cup", "desc", 42, 0, 0, 0, 0, true)
+nk.tournament_create("nsync_open_cup", false, "desc", "incr", 315360000, nil, {}, "Open", "", 43, 0, 0, 0, 3, false)

@@ -32,6 +32,11 @@ _MODULES = [
     "_http_account_profile",
     "_http_rpc",
     "_rt_notifications",
+    "_http_friends",
+    "_http_groups",
+    "_http_storage",
+    "_http_leaderboards",
+    "_http_misc",
     "_rt_match",
     "_rt_rpc",
     "_rt_status",
@@ -65,6 +70,7 @@ class DevServer:
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
         self.hub: Hub | None = None
+        self._board_defs: dict[str, Any] = {}   # leaderboards and tournaments (_leaderboard_defs)
         self.port: int = port
 
     # ---- lifecycle ------------------------------------------------------------------------
@@ -170,6 +176,43 @@ class DevServer:
         assert self.hub is not None, "dev server is not running"
         hub = self.hub
         return self.call(lambda: hub.notify(user_id, subject, content or {}, code, sender_id, persistent))
+
+    def create_leaderboard(self, id: str, sort_order: str = "desc", operator: str = "best",
+                           reset_schedule: str | None = None, metadata: dict[str, Any] | None = None,
+                           authoritative: bool = False) -> None:
+        """Declare a leaderboard (a no-op when it exists), before or after ``start()``.
+
+        ``operator``: best, set, incr or decr; ``reset_schedule``: a 5-field UTC cron (simplified).
+        Example: ``server.create_leaderboard("weekly", sort_order="desc", operator="best")``
+        """
+        from ._leaderboard_defs import make_board
+        self._declare_board(make_board(id, sort_order=sort_order, operator=operator,
+                                       reset_schedule=reset_schedule, metadata=metadata,
+                                       authoritative=authoritative))
+
+    def create_tournament(self, id: str, sort_order: str = "desc", operator: str = "best",
+                          reset_schedule: str | None = None, metadata: dict[str, Any] | None = None,
+                          title: str = "", description: str = "", category: int = 0, start_time: int = 0,
+                          end_time: int = 0, duration: int = 3600, max_size: int = 0, max_num_score: int = 0,
+                          join_required: bool = False, authoritative: bool = False) -> None:
+        """Declare a tournament (a no-op when it exists); times are unix seconds, ``start_time`` 0 = now.
+
+        Example: ``server.create_tournament("cup", title="Cup", duration=3600, join_required=True)``
+        """
+        from ._leaderboard_defs import make_board
+        self._declare_board(make_board(id, sort_order=sort_order, operator=operator,
+                                       reset_schedule=reset_schedule, metadata=metadata,
+                                       authoritative=authoritative, tournament=True, title=title,
+                                       description=description, category=category, start_time=start_time,
+                                       end_time=end_time, duration=duration, max_size=max_size,
+                                       max_num_score=max_num_score, join_required=join_required))
+
+    def _declare_board(self, board: Any) -> None:
+        with self._lock:
+            self._board_defs.setdefault(board.id, board)
+        if self.hub is not None and self._loop is not None:
+            hub = self.hub
+            self.call(lambda: hub.leaderboards.add(board))  # type: ignore[attr-defined]
 
     # ---- internals ------------------------------------------------------------------------
     def _run(self) -> None:

@@ -1,0 +1,131 @@
+"""Small helpers shared by the dev server's HTTP API modules (friends, groups, storage, leaderboards).
+
+All of them run on the event-loop thread.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from ._http import INVALID_ARGUMENT, ApiFailure
+
+__all__ = [
+    "bool_value",
+    "decode_cursor",
+    "encode_cursor",
+    "int_value",
+    "is_uuid",
+    "limit_param",
+    "pg_json",
+    "str_value",
+    "time_s",
+    "time_us",
+]
+
+
+def _pg_order(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        # jsonb keeps object keys sorted by length, then bytewise
+        keys = sorted(obj, key=lambda k: (len(k.encode("utf-8")), k.encode("utf-8")))
+        return {k: _pg_order(obj[k]) for k in keys}
+    if isinstance(obj, list):
+        return [_pg_order(v) for v in obj]
+    return obj
+
+
+def pg_json(text: str) -> str:
+    """JSON text as Postgres' jsonb prints it back (``{"hp": 11}``): what Nakama returns from the DB."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return json.dumps(_pg_order(value), separators=(", ", ": "), ensure_ascii=False)
+
+
+def time_s(ts: float) -> str:
+    """RFC 3339 with whole seconds (rows read back from the database)."""
+    return datetime.fromtimestamp(int(ts), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def time_us(ts: float) -> str:
+    """RFC 3339 with 6 fractional digits, trailing zero groups trimmed as protojson does."""
+    dt = datetime.fromtimestamp(ts, tz=timezone.utc)
+    base = dt.strftime("%Y-%m-%dT%H:%M:%S")
+    micro = dt.microsecond
+    if micro == 0:
+        return base + "Z"
+    if micro % 1000 == 0:
+        return f"{base}.{micro // 1000:03d}Z"
+    return f"{base}.{micro:06d}Z"
+
+
+def is_uuid(value: Any) -> bool:
+    """A well-formed, non-nil UUID string."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return uuid.UUID(value).int != 0
+    except ValueError:
+        return False
+
+
+def encode_cursor(data: Any) -> str:
+    """An opaque cursor (base64url of JSON)."""
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(text: str, message: str = "Cursor is invalid or expired.") -> Any:
+    """The data of a cursor made by :func:`encode_cursor`, or 400 ``message``."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return json.loads(raw)
+    except (ValueError, TypeError) as exc:
+        raise ApiFailure(INVALID_ARGUMENT, message) from exc
+
+
+def limit_param(value: int | None, default: int, low: int, high: int) -> int:
+    """A ``limit`` query param with Nakama's bounds check."""
+    if value is None:
+        return default
+    if value < low or value > high:
+        raise ApiFailure(INVALID_ARGUMENT, f"Invalid limit - limit must be between {low} and {high}.")
+    return value
+
+
+def int_value(value: Any, name: str) -> int | None:
+    """A JSON body int (or int64 string, or wrapper); ``None`` when absent."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ApiFailure(INVALID_ARGUMENT, f"invalid value for {name}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    raise ApiFailure(INVALID_ARGUMENT, f"invalid value for {name}: {value!r}")
+
+
+def bool_value(value: Any, name: str) -> bool | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ApiFailure(INVALID_ARGUMENT, f"invalid value for {name}: {value!r}")
+
+
+def str_value(value: Any, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ApiFailure(INVALID_ARGUMENT, f"invalid value for {name}: {value!r}")
+    return value
