@@ -42,6 +42,7 @@ _MODULES = [
     "_rt_status",
     "_rt_matchmaker",
     "_rt_party",
+    "_rt_chat",
 ]
 
 

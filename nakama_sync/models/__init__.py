@@ -7,6 +7,8 @@ as ``content`` are parsed ``dict``. Every model has ``Model.from_wire(dict)``.
 from ._base import Model
 from .account import *  # noqa: F401,F403
 from .account import __all__ as _account_all
+from .chat_lists import *  # noqa: F401,F403
+from .chat_lists import __all__ as _chat_lists_all
 from .leaderboard import *  # noqa: F401,F403
 from .leaderboard import __all__ as _leaderboard_all
 from .misc import *  # noqa: F401,F403
@@ -21,4 +23,4 @@ from .storage import *  # noqa: F401,F403
 from .storage import __all__ as _storage_all
 
 __all__ = ["Model", *_account_all, *_realtime_all, *_party_all, *_social_all, *_storage_all,
-           *_leaderboard_all, *_misc_all]
+           *_leaderboard_all, *_misc_all, *_chat_lists_all]
