@@ -64,7 +64,8 @@ class _Conn:
         self.closed = False
 
     # ---- handshake ----------------------------------------------------------------------
-    def handshake(self, rfile: Any) -> bool:
+    def handshake(self, rfile: Any, on_ready: Any) -> bool:
+        """Read the upgrade request; ``on_ready()`` runs before the 101 goes out (no race with ``go``)."""
         request = rfile.readline(65536).decode("latin-1")
         headers: dict[str, str] = {}
         while True:
@@ -83,6 +84,7 @@ class _Conn:
             self.sock.sendall(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             return False
         accept = base64.b64encode(hashlib.sha1(key.encode("ascii") + _GUID).digest()).decode("ascii")
+        on_ready()
         self.sock.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                            f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode("ascii"))
         return True
@@ -198,16 +200,17 @@ class _Server:
     def _handle(self, sock: socket.socket) -> None:
         conn = _Conn(sock, self.stream, self.chunk)
         rfile = sock.makefile("rb", buffering=65536)
+        def ready() -> None:
+            with self.ready:
+                self.latest = conn
+                self.ready.notify_all()
         try:
-            if not conn.handshake(rfile):
+            if not conn.handshake(rfile, ready):
                 sock.close()
                 return
         except OSError:
             sock.close()
             return
-        with self.ready:
-            self.latest = conn
-            self.ready.notify_all()
         if self.auto_go:
             threading.Thread(target=conn.blast, daemon=True).start()
         conn.read_loop(rfile)
