@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -77,8 +77,9 @@ class Player:
         self.socket.close()
 
 
-@pytest.fixture
-def players(client: nakama_sync.Client, new_session: Callable[..., nakama_sync.Session]):
+def player_factory(client: nakama_sync.Client, new_session: Callable[..., nakama_sync.Session]
+                   ) -> Iterator[Callable[[int], list[Player]]]:
+    """Body of the ``players`` fixtures: ``players(n)`` connects n new users; all close at the end."""
     made: list[Player] = []
 
     def make(n: int) -> list[Player]:
@@ -89,6 +90,11 @@ def players(client: nakama_sync.Client, new_session: Callable[..., nakama_sync.S
     yield make
     for p in made:
         p.close()
+
+
+@pytest.fixture
+def players(client: nakama_sync.Client, new_session: Callable[..., nakama_sync.Session]):
+    yield from player_factory(client, new_session)
 
 
 def test_two_players_match_and_join_by_token(target: Target, players):
