@@ -2,6 +2,7 @@
 real Nakama). Their contract is the one in ../shared/tools/record_flows.py's docstring."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ._fixtures_server import create_test_boards
@@ -20,7 +21,22 @@ def register_test_rpcs(server: Any) -> None:
         ctx.server.notify(ctx.user_id, "hello", {"n": 1}, code=1, sender_id=None, persistent=True)
         return '{"sent":true}'
 
+    def stream_ping(ctx: Any, payload: str) -> str:
+        if not ctx.session_id:
+            raise RuntimeError("stream_ping must be called over a realtime socket")
+        data, hidden = payload or "ping", True
+        try:
+            obj = json.loads(payload) if payload else None
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict):
+            data, hidden = str(obj.get("data", "ping")), bool(obj.get("hidden", True))
+        ctx.server.stream_join(ctx.session_id, 99, label="testkit", hidden=hidden)
+        ctx.server.stream_send(99, label="testkit", data=data)
+        return json.dumps({"data": data, "label": "testkit", "mode": 99}, separators=(",", ":"))
+
     server.register_rpc("echo", echo)
     server.register_rpc("fail", fail)
     server.register_rpc("notify_me", notify_me)
+    server.register_rpc("stream_ping", stream_ping)
     create_test_boards(server)

@@ -5,6 +5,8 @@ RPCs (contract: ../../shared/tools/record_flows.py docstring; tests/_rpcs.py is 
   fail       always raises "testkit deliberate failure"
   notify_me  needs a user; sends the caller one persistent system notification
              (subject "hello", content {"n":1}, code 1) and returns '{"sent":true}'
+  stream_ping  socket only; joins the caller to stream {mode 99, label "testkit"} (hidden unless the
+             JSON payload says "hidden": false) and sends it stream_data (payload, or its "data")
 Others may add RPCs below; keep each one small and documented here.
 ]]
 local nk = require("nakama")
@@ -26,9 +28,27 @@ local function notify_me(context, payload)
   return '{"sent":true}'
 end
 
+local function stream_ping(context, payload)
+  if context.session_id == nil or context.session_id == "" then
+    error("stream_ping must be called over a realtime socket")
+  end
+  local data, hidden = payload, true
+  if payload == nil or payload == "" then data = "ping" end
+  local ok, obj = pcall(nk.json_decode, payload or "")
+  if ok and type(obj) == "table" then
+    data = obj.data ~= nil and tostring(obj.data) or "ping"
+    if obj.hidden ~= nil then hidden = obj.hidden and true or false end
+  end
+  local stream = { mode = 99, label = "testkit" }
+  nk.stream_user_join(context.user_id, context.session_id, stream, hidden, false)
+  nk.stream_send(stream, data, nil, true)
+  return nk.json_encode({ data = data, label = "testkit", mode = 99 })
+end
+
 nk.register_rpc(echo, "echo")
 nk.register_rpc(fail, "fail")
 nk.register_rpc(notify_me, "notify_me")
+nk.register_rpc(stream_ping, "stream_ping")
 
 -- Leaderboards and tournaments for the suite (tests/_fixtures_server.py declares the same on the dev server).
 nk.leaderboard_create("nsync_best", false, "desc", "best", nil, {})

@@ -43,6 +43,7 @@ _MODULES = [
     "_rt_matchmaker",
     "_rt_party",
     "_rt_chat",
+    "_rt_stream",
 ]
 
 
@@ -214,6 +215,57 @@ class DevServer:
         if self.hub is not None and self._loop is not None:
             hub = self.hub
             self.call(lambda: hub.leaderboards.add(board))  # type: ignore[attr-defined]
+
+    # ---- streams (see _rt_stream.py) ------------------------------------------------------
+    def _stream_sessions(self, session_id_or_user_id: str) -> list[Any]:
+        assert self.hub is not None, "dev server is not running"
+        session = self.hub.sessions.get(session_id_or_user_id)
+        return [session] if session is not None else self.hub.user_sessions(session_id_or_user_id)
+
+    def stream_join(self, session_id_or_user_id: str, mode: int, subject: str = "", subcontext: str = "",
+                    label: str = "", hidden: bool = False, persistence: bool = False) -> int:
+        """Join a socket (by session id) or every socket of a user (by user id) to a custom stream.
+
+        Returns how many sockets joined anew (joining again is harmless). A visible join sends
+        ``stream_presence_event`` to the stream's members. Any thread, also from inside an RPC.
+        Example: ``server.stream_join(ctx.session_id, 99, label="lobby")``
+        """
+        key = (mode, subject, subcontext, label)
+
+        def run() -> int:
+            return sum(self.hub.streams.join(s, key, hidden, persistence)  # type: ignore[union-attr]
+                       for s in self._stream_sessions(session_id_or_user_id))
+        return self.call(run)
+
+    def stream_leave(self, session_id_or_user_id: str, mode: int, subject: str = "", subcontext: str = "",
+                     label: str = "") -> int:
+        """Remove a socket (or every socket of a user) from a stream; returns how many left.
+
+        Example: ``server.stream_leave(user_id, 99, label="lobby")``. Any thread.
+        """
+        key = (mode, subject, subcontext, label)
+
+        def run() -> int:
+            return sum(self.hub.streams.leave(s, key)  # type: ignore[union-attr]
+                       for s in self._stream_sessions(session_id_or_user_id))
+        return self.call(run)
+
+    def stream_send(self, mode: int, subject: str = "", subcontext: str = "", label: str = "", *,
+                    data: str, reliable: bool = True) -> int:
+        """Send ``stream_data`` (a string, no sender) to every member of a stream; returns the count.
+
+        Example: ``server.stream_send(99, label="lobby", data="ping")``. Any thread.
+        """
+        if not isinstance(data, str):
+            raise TypeError("stream data must be a str")
+        key = (mode, subject, subcontext, label)
+        return self.call(lambda: self.hub.streams.send(key, data, reliable))  # type: ignore[union-attr]
+
+    def stream_presences(self, mode: int, subject: str = "", subcontext: str = "",
+                         label: str = "") -> list[dict[str, Any]]:
+        """The visible presences of a stream as wire dicts. Example: ``server.stream_presences(99, label="x")``"""
+        key = (mode, subject, subcontext, label)
+        return self.call(lambda: self.hub.streams.presences(key))  # type: ignore[union-attr]
 
     # ---- internals ------------------------------------------------------------------------
     def _run(self) -> None:
