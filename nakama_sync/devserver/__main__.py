@@ -2,11 +2,25 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import threading
 
 from ._server import DevServer
+
+
+def _load_config(server: DevServer, path: str) -> None:
+    """Declare the leaderboards and tournaments of a ``--config`` JSON file (SystemExit when invalid)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            config = json.load(f)
+        for board in config.get("leaderboards", []):
+            server.create_leaderboard(**board)
+        for tournament in config.get("tournaments", []):
+            server.create_tournament(**tournament)
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise SystemExit(f"invalid --config {path}: {exc}") from exc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--matchmaker-interval-sec", type=float, default=15.0)
     parser.add_argument("--ssl-certificate")
     parser.add_argument("--ssl-private-key")
+    parser.add_argument("--config", help="JSON file declaring leaderboards and tournaments: "
+                        '{"leaderboards": [{"id": "weekly", "sort_order": "desc", "operator": "best"}], '
+                        '"tournaments": [{"id": "cup", "duration": 3600, "title": "Cup"}]} '
+                        "(keys: the arguments of DevServer.create_leaderboard / create_tournament)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
@@ -32,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
                        refresh_token_expiry_sec=args.refresh_token_expiry_sec,
                        matchmaker_interval_sec=args.matchmaker_interval_sec,
                        ssl_certificate=args.ssl_certificate, ssl_private_key=args.ssl_private_key)
+    if args.config:
+        _load_config(server, args.config)
     server.start()
     print(f"nakama-sync dev server listening on {server.url} (database: {args.database})", flush=True)
     done = threading.Event()
