@@ -73,7 +73,7 @@ class NetPlayer:
     def move(self, dt: float, dx: float, dy: float) -> None:
         """Walk, then send our position at most 20 times a second, and only when it changed."""
         if dx or dy:
-            self.heading = math.degrees(math.atan2(-dx, dy))
+            self.heading = math.degrees(math.atan2(-dx, dy)) + 180   # the smiley's face looks at -y
         self.x = min(max(self.x + dx * SPEED * dt, -FIELD), FIELD)
         self.y = min(max(self.y + dy * SPEED * dt, -FIELD), FIELD)
         self.send_timer += dt
@@ -94,7 +94,7 @@ class Scene(ShowBase):
                  auto: bool = False) -> None:
         super().__init__()
         self.disableMouse()
-        self.setBackgroundColor(0.55, 0.7, 0.9)
+        self.setBackgroundColor(0.55, 0.7, 0.9, 1)
         field = CardMaker("field")
         field.setFrame(-FIELD - 1, FIELD + 1, -FIELD - 1, FIELD + 1)
         ground = self.render.attachNewNode(field.generate())
@@ -114,7 +114,8 @@ class Scene(ShowBase):
         self.me = self.players[0]
         self.my_model = self.make_smiley(self.me.session.user_id)
         self.models: dict[str, object] = {}                 # session id -> the model of another player
-        self.label = OnscreenText(text="", pos=(-1.3, 0.9), scale=0.06, align=0, fg=(1, 1, 1, 1))
+        self.label = OnscreenText(text="", pos=(-1.28, 0.9), scale=0.065, align=0, fg=(1, 1, 1, 1),
+                                  shadow=(0, 0, 0, 0.8))
         self.keys = {"arrow_left": 0, "arrow_right": 0, "arrow_up": 0, "arrow_down": 0}
         for key in self.keys:
             self.accept(key, self.keys.__setitem__, [key, 1])
@@ -165,7 +166,8 @@ class Scene(ShowBase):
 def use_offscreen() -> None:
     """Render into a buffer with the software renderer: no window, no GPU (tests, CI). Call first."""
     loadPrcFileData("", "window-type offscreen\nload-display p3tinydisplay\naudio-library-name null\n"
-                        "win-size 640 480\nnotify-level warning\nnotify-level-device fatal")
+                        "win-size 640 480\nnotify-level warning\nnotify-level-device fatal\n"
+                        "notify-level-x11display fatal\nnotify-level-display fatal")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,10 +29,11 @@ KEYS = [  # (left, right, up, down) for local player 0 (left view) and 1
 ]
 
 
-def color_of(user_id: str) -> tuple[int, int, int]:
+def color_of(user_id: str) -> pygame.Color:
     """A stable, bright colour per player, computed from the user id."""
-    h = zlib.crc32(user_id.encode())
-    return 80 + h % 160, 80 + (h >> 8) % 160, 80 + (h >> 16) % 160
+    color = pygame.Color(0)
+    color.hsva = (zlib.crc32(user_id.encode()) % 360, 75, 95, 100)   # hue from the id; vivid and light
+    return color
 
 
 class Player:
@@ -149,6 +150,8 @@ class Game:
         for player in self.players:
             view = self.screen.subsurface((VIEW_W * player.index, 0, VIEW_W, VIEW_H))
             player.draw(view, self.font, self.typing if player.index == 0 else None)
+        if len(self.players) > 1:                              # a line between the two views
+            pygame.draw.line(self.screen, (90, 90, 110), (VIEW_W, 0), (VIEW_W, VIEW_H), 2)
         pygame.display.flip()
         return True
 

@@ -140,7 +140,7 @@ def test_panda3d_scene_two_players_see_each_other_move(target: Target, client: n
         # player one's view shows a model for player two, placed where its last message said
         scene.taskMgr.step()
         (sid, (x, y, _, _)), = one.others.items()
-        assert scene.models[sid].getPos().getXy() == pytest.approx((x, y), abs=1e-3)
+        assert tuple(scene.models[sid].getPos().getXy()) == pytest.approx((x, y), abs=1e-3)
         shot = tmp_path / "panda3d_scene.png"
         scene.screenshot_to(str(shot))
         keep_screenshot(shot)
