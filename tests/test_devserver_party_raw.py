@@ -336,3 +336,47 @@ def test_party_listing(sockets, devserver):
     assert found == {"parties": [{"party_id": party["party_id"], "open": True, "max_size": 4,
                                   "label": json.dumps({"name": name})}]}
     assert requests.get(url, params={"limit": 0}, headers=headers, timeout=WAIT).status_code == 400
+
+
+def test_min_count_settles_after_max_intervals_with_count_multiple(sockets):
+    """min 2 / max 4: three tickets match as three once their intervals run out; with count_multiple 2
+    only two of them match and the third stays in the pool."""
+    three = sockets(3)
+    mode = uuid.uuid4().hex
+    body = {"min_count": 2, "max_count": 4, "query": f"+properties.mode:{mode}", "string_properties": {"mode": mode}}
+    cids = [s.send("matchmaker_add", body) for s in three]   # a burst: all in before the next tick
+    for s, cid in zip(three, cids):
+        assert "matchmaker_ticket" in s.reply(cid)
+    sizes = {len(s.key("matchmaker_matched")["users"]) for s in three}
+    assert sizes == {3}
+
+    pairs = sockets(3)
+    mode = uuid.uuid4().hex
+    body = {**body, "query": f"+properties.mode:{mode}", "string_properties": {"mode": mode}, "count_multiple": 2}
+    tickets = [s.request("matchmaker_add", body)["matchmaker_ticket"]["ticket"] for s in pairs]
+    # the oldest ticket settles first, with the next oldest: 3 is not a multiple of 2
+    for s in pairs[:2]:
+        users = s.key("matchmaker_matched")["users"]
+        assert {u["presence"]["username"] for u in users} == {pairs[0].username, pairs[1].username}
+    assert pairs[2].request("matchmaker_remove", {"ticket": tickets[2]}).keys() == {"cid"}
+
+
+def test_query_subset():
+    from nakama_sync.devserver._mm_query import QueryError, parse_query
+
+    q = parse_query('+properties.region:eu -properties.mode:casual properties.map:"big one" '
+                    '+properties.rank:>=10 +properties.rank:<20')
+    assert q.score({"region": "eu", "map": "big one"}, {"rank": 10}) == 4.0
+    assert q.score({"region": "eu"}, {"rank": 19.5}) == 3.0          # optional terms only rank
+    assert q.score({"region": "eu"}, {"rank": 20}) is None            # range
+    assert q.score({"region": "us"}, {"rank": 12}) is None            # required
+    assert q.score({"region": "eu", "mode": "casual"}, {"rank": 12}) is None   # negated
+    assert parse_query("*").score({}, {}) is not None
+    assert parse_query("").score({}, {}) is not None
+    assert parse_query("properties.a:x properties.b:y").score({"c": "x"}, {}) is None  # one optional must hit
+    assert parse_query("+properties.level:5").score({}, {"level": 5.0}) is not None
+    assert parse_query("+properties.tag:*").score({"tag": "z"}, {}) is not None
+    assert parse_query(r"+properties.name:a\:b").score({"name": "a:b"}, {}) is not None
+    for bad in ("+properties.mode:(((", "+", 'properties.a:"open', "properties.a:>x", "properties.a:b^2"):
+        with pytest.raises(QueryError):
+            parse_query(bad)
