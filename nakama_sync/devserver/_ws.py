@@ -27,7 +27,7 @@ from ._http import parse_bool, snake
 if TYPE_CHECKING:
     from ._hub import Hub
 
-__all__ = ["WsSession", "WsFailure", "FIELD_TYPES", "websocket_view", "presence_of"]
+__all__ = ["FIELD_TYPES", "WsFailure", "WsSession", "presence_of", "websocket_view"]
 
 FIELD_TYPES = ("string", "bool", "int32", "int64", "double", "bytes", "strings", "map_ss", "map_sd",
                "StringValue", "BoolValue", "Int32Value", "presence", "presences")
@@ -40,6 +40,10 @@ SERVER_ONLY = {"channel", "channel_message", "channel_message_ack", "channel_pre
 
 _PRESENCE_FIELDS = {"user_id": "string", "session_id": "string", "username": "string",
                     "persistence": "bool", "status": "StringValue"}
+
+
+# what writing to a dying connection raises (ConnectionResetError is an OSError)
+_IO_ERRORS = (OSError, asyncio.TimeoutError, RuntimeError)
 
 
 class WsFailure(Exception):
@@ -55,7 +59,7 @@ class _Malformed(Exception):
     pass
 
 
-def presence_of(session: "WsSession", **extra: Any) -> dict[str, Any]:
+def presence_of(session: WsSession, **extra: Any) -> dict[str, Any]:
     """The wire UserPresence of a session (``extra`` adds ``persistence``/``status`` when given)."""
     presence: dict[str, Any] = {"user_id": session.user_id, "session_id": session.session_id,
                                 "username": session.username}
@@ -66,7 +70,7 @@ def presence_of(session: "WsSession", **extra: Any) -> dict[str, Any]:
 class WsSession:
     """One connected socket. ``send`` may be called from the loop thread only."""
 
-    def __init__(self, hub: "Hub", ws: web.WebSocketResponse, claims: dict[str, Any], status: bool,
+    def __init__(self, hub: Hub, ws: web.WebSocketResponse, claims: dict[str, Any], status: bool,
                  lang: str, token: str) -> None:
         self.hub = hub
         self.ws = ws
@@ -97,6 +101,8 @@ class WsSession:
         if self.closed:
             return
         if self.queue.qsize() >= self.hub.config.outgoing_queue_size:
+            while not self.queue.empty():  # a slow consumer is closed at once, as in Nakama
+                self.queue.get_nowait()
             self.close("session outgoing queue full")
             return
         self.queue.put_nowait(frame)
@@ -201,7 +207,7 @@ def _convert(kind: str, value: Any) -> Any:
 
 
 async def websocket_view(request: web.Request) -> web.StreamResponse:
-    hub: "Hub" = request.app["hub"]
+    hub: Hub = request.app["hub"]
     fmt = request.query.get("format", "json")
     if fmt not in ("", "json"):
         return web.Response(status=400, text="Invalid format parameter\n", content_type="text/plain")
@@ -219,8 +225,8 @@ async def websocket_view(request: web.Request) -> web.StreamResponse:
     if not claims or not isinstance(claims.get("uid"), str):
         return web.Response(status=401, text="Missing or invalid token\n", content_type="text/plain")
     status = parse_bool(request.query.get("status", "")) or False
-    ws = web.WebSocketResponse(autoping=False, max_msg_size=hub.config.max_message_size_bytes,
-                               compress=False)
+    ws = web.WebSocketResponse(autoping=False, autoclose=False, compress=False,
+                               max_msg_size=hub.config.max_message_size_bytes)
     await ws.prepare(request)
     session = WsSession(hub, ws, claims, status, request.query.get("lang", "en") or "en", token)
     hub.add_session(session)
@@ -259,15 +265,15 @@ async def _writer(session: WsSession) -> None:
                 await asyncio.wait_for(ws.send_bytes(frame), 5.0)
             else:
                 await asyncio.wait_for(ws.send_str(frame), 5.0)
-        except Exception:
+        except _IO_ERRORS:
             session.closed = True
             break
     if not ws.closed and not session.silenced:
         code, reason = session._close_args
         try:
             await asyncio.wait_for(ws.close(code=code, message=reason.encode()), 2.0)
-        except Exception:
-            pass
+        except _IO_ERRORS:
+            return  # the peer is gone: nothing left to close
 
 
 async def _liveness(session: WsSession) -> None:
@@ -287,7 +293,7 @@ async def _liveness(session: WsSession) -> None:
             session.last_reset = now
             try:
                 await session.ws.ping()
-            except Exception:
+            except _IO_ERRORS:
                 return
 
 
@@ -300,9 +306,8 @@ def _reset_deadline(session: WsSession) -> None:
 async def _reader(session: WsSession) -> None:
     ws = session.ws
     cfg = session.hub.config
-    async for msg in ws:
-        if session.closed:
-            break
+    while not session.closed:
+        msg = await ws.receive()
         if msg.type == WSMsgType.TEXT:
             session.received += 1
             if session.received % cfg.ping_backoff_threshold == 0:
@@ -317,6 +322,10 @@ async def _reader(session: WsSession) -> None:
                 await ws.pong(msg.data)
         elif msg.type == WSMsgType.PONG:
             _reset_deadline(session)
+        elif msg.type == WSMsgType.CLOSE:
+            # the client closed: echo its code with an empty reason, as Nakama does (PROTOCOL.md §4)
+            code = msg.data if isinstance(msg.data, int) and 1000 <= msg.data < 5000 else WSCloseCode.OK
+            session.close("", code=code)
         elif msg.type == WSMsgType.ERROR:
             exc = ws.exception()
             code = getattr(exc, "code", None)
@@ -324,8 +333,8 @@ async def _reader(session: WsSession) -> None:
                 session.close("", code=WSCloseCode.MESSAGE_TOO_BIG)
             else:
                 session.close("received malformed payload")
-        if session.closed:
-            break
+        else:  # CLOSING / CLOSED: the connection is gone
+            session.close(session.close_reason or "connection closed")
 
 
 async def _dispatch(session: WsSession, text: str) -> None:
@@ -372,7 +381,7 @@ async def _dispatch(session: WsSession, text: str) -> None:
         session.reply(cid, result)
 
 
-def install(hub: "Hub") -> None:
+def install(hub: Hub) -> None:
     """The socket route and the two messages every server answers: ``ping`` and ``pong``."""
 
     @hub.ws_handler("ping", {})
