@@ -76,11 +76,16 @@ def _ws_connect(url: str, tuned: bool) -> Any:
     return ws
 
 
-def _run_blasts(srv: BlastServer, repeats: int, receive: Callable[[int], int]) -> tuple[float, str]:
-    """Best rate over ``repeats`` blasts; ``receive(n)`` returns how many frames it got."""
+def _run_blasts(srv: BlastServer, repeats: int, receive: Callable[[int], int],
+                prepare: Callable[[int], None] | None = None) -> tuple[float, str]:
+    """Best rate over ``repeats`` blasts; ``prepare(n)`` runs before each blast starts (reset counters
+    there: a reader thread may count frames before ``receive`` starts); ``receive(n)`` returns how many
+    frames it got."""
     rates = []
     note = ""
     for _ in range(repeats):
+        if prepare is not None:
+            prepare(srv.count)
         t0 = time.perf_counter()
         srv.go()
         got = receive(srv.count)
@@ -182,10 +187,12 @@ def _socket(srv: BlastServer, repeats: int, mode: str) -> tuple[float, str]:
 
     sock.received_match_state.connect(on_state, weak=False)
     try:
-        def receive(n: int) -> int:
+        def prepare(n: int) -> None:
             count[0] = 0
             target[0] = n
             done.clear()
+
+        def receive(n: int) -> int:
             deadline = time.monotonic() + 60
             if threaded:
                 done.wait(60)
@@ -200,7 +207,7 @@ def _socket(srv: BlastServer, repeats: int, mode: str) -> tuple[float, str]:
                 while count[0] < n and time.monotonic() < deadline:
                     poll(timeout=0.05)
             return count[0]
-        return _run_blasts(srv, repeats, receive)
+        return _run_blasts(srv, repeats, receive, prepare)
     finally:
         sock.received_match_state.disconnect(on_state)
         close_socket(sock)
