@@ -85,9 +85,9 @@ def _pushed_frames() -> list[tuple[str, dict[str, Any]]]:
     for path in sorted(TRANSCRIPTS.glob("*.json")):
         for step in json.loads(path.read_text()):
             frame = step.get("frame")
-            if step.get("kind") == "ws" and step.get("dir") == "recv" and isinstance(frame, dict):
-                if "cid" not in frame and len(frame) == 1:
-                    frames.append((path.stem, frame))
+            if (step.get("kind") == "ws" and step.get("dir") == "recv" and isinstance(frame, dict)
+                    and "cid" not in frame and len(frame) == 1):
+                frames.append((path.stem, frame))
     return frames
 
 
@@ -103,7 +103,7 @@ def test_every_pushed_frame_of_the_real_server_parses():
         if key not in _events.EVENTS:
             continue
         seen.add(key)
-        signal_name, parser = _events.EVENTS[key]
+        _signal_name, parser = _events.EVENTS[key]
         result = parser(payload)
         for event in result if isinstance(result, list) else [result]:
             assert event is not None, (flow, key)
