@@ -7,6 +7,9 @@ RPCs (contract: ../../shared/tools/record_flows.py docstring; tests/_rpcs.py is 
              (subject "hello", content {"n":1}, code 1) and returns '{"sent":true}'
   stream_ping  socket only; joins the caller to stream {mode 99, label "testkit"} (hidden unless the
              JSON payload says "hidden": false) and sends it stream_data (payload, or its "data")
+  create_echo_match  payload "" or {"tick_rate", "label"}; starts an "echo_match" and returns its id
+  signal_match  payload {"match_id", "data"}; returns the handler's answer (echo_match: data unchanged)
+  (the "echo_match" handler is the module tests/echo_match.lua: copy it into data/modules too)
 Others may add RPCs below; keep each one small and documented here.
 ]]
 local nk = require("nakama")
@@ -45,6 +48,19 @@ local function stream_ping(context, payload)
   return nk.json_encode({ data = data, label = "testkit", mode = 99 })
 end
 
+local function create_echo_match(context, payload)
+  local params = {}
+  if payload ~= nil and payload ~= "" then params = nk.json_decode(payload) end
+  return nk.match_create("echo_match", params)
+end
+
+local function signal_match(context, payload)
+  local req = nk.json_decode(payload)
+  return nk.match_signal(req.match_id, req.data or "")
+end
+
+nk.register_rpc(create_echo_match, "create_echo_match")
+nk.register_rpc(signal_match, "signal_match")
 nk.register_rpc(echo, "echo")
 nk.register_rpc(fail, "fail")
 nk.register_rpc(notify_me, "notify_me")

@@ -20,8 +20,8 @@ import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from nakama_sync.devserver import DevServer  # noqa: E402
-from tests._rpcs import register_test_rpcs  # noqa: E402
+from nakama_sync.devserver import DevServer
+from tests._rpcs import register_test_rpcs
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,6 +38,7 @@ _MODULES = [
     "_http_leaderboards",
     "_http_misc",
     "_rt_match",
+    "_rt_match_auth",
     "_rt_rpc",
     "_rt_status",
     "_rt_matchmaker",
@@ -65,6 +66,7 @@ class DevServer:
         self.config = DevServerConfig(host=host, port=port, **options)
         self._requested_port = port
         self._rpcs: dict[str, RpcFunction] = {}
+        self._match_handlers: dict[str, Any] = {}
         self._lock = threading.RLock()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -266,6 +268,29 @@ class DevServer:
         """The visible presences of a stream as wire dicts. Example: ``server.stream_presences(99, label="x")``"""
         key = (mode, subject, subcontext, label)
         return self.call(lambda: self.hub.streams.presences(key))  # type: ignore[union-attr]
+
+    # ---- authoritative matches (see _rt_match_auth.py) --------------------------------------
+    def register_match_handler(self, name: str, handler: Any) -> None:
+        """Make ``handler`` (an object with ``match_init``, ``match_loop``, ...) available as ``name``.
+
+        Example: ``server.register_match_handler("echo_match", EchoMatch())``. Any thread.
+        """
+        self._match_handlers[name] = handler
+
+    def create_match(self, name: str, params: dict[str, Any] | None = None) -> str:
+        """Start an authoritative match with a registered handler; returns ``"<uuid>.<node>"``.
+
+        Example: ``match_id = server.create_match("echo_match", {"tick_rate": 10})``. Any thread.
+        """
+        assert self.hub is not None, "dev server is not running"
+        hub = self.hub
+        return self.call(lambda: hub.matches.authoritative.create(name, params or {}))  # type: ignore[attr-defined]
+
+    def signal_match(self, match_id: str, data: str) -> str:
+        """Call the match handler's ``match_signal`` and return its answer. Example: ``server.signal_match(mid, "x")``"""
+        assert self.hub is not None, "dev server is not running"
+        hub = self.hub
+        return self.call(lambda: hub.matches.authoritative.signal(match_id, data))  # type: ignore[attr-defined]
 
     # ---- internals ------------------------------------------------------------------------
     def _run(self) -> None:
