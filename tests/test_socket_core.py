@@ -268,3 +268,46 @@ def test_request_timeout_when_server_is_silent(devserver, sockets):  # noqa: F81
     assert not fut.done()
     assert isinstance(fut.exception(), RequestTimeout)
     assert isinstance(TimeoutError(), Exception) and issubclass(RequestTimeout, TimeoutError)
+
+
+def test_token_never_logged(client, new_session, caplog):
+    import logging
+    session = new_session()
+    with caplog.at_level(logging.DEBUG, logger="nakama_sync"):
+        sock = client.create_socket()
+        sock.connect(session)
+        sock.ping()
+        sock.close()
+    assert "socket connecting" in caplog.text
+    assert session.token not in caplog.text
+
+
+def test_tls_uses_the_clients_verify_setting(tmp_path):
+    import shutil
+    import subprocess
+
+    from nakama_sync.devserver import DevServer
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not available to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True, timeout=60)
+    with DevServer(port=0, ssl_certificate=str(cert), ssl_private_key=str(key), token_expiry_sec=600) as server:
+        with nakama_sync.Client(host="127.0.0.1", port=server.port, ssl=True, verify=str(cert)) as trusted:
+            session = trusted.authenticate_device("device-tls-0123456789")
+            sock = trusted.create_socket()
+            sock.connect(session)
+            try:
+                sock.ping()
+            finally:
+                sock.close()
+        with (nakama_sync.Client(host="127.0.0.1", port=server.port, ssl=True) as strict,
+              pytest.raises(nakama_sync.TransportError)):
+            strict.create_socket().connect(session, connect_timeout=10)
+        with nakama_sync.Client(host="127.0.0.1", port=server.port, ssl=True, verify=False) as lax:
+            sock = lax.create_socket()
+            sock.connect(session, connect_timeout=10)
+            sock.ping()
+            sock.close()
