@@ -118,7 +118,7 @@ class _ReaderLoop:
     _deliver: Callable[[Any, Any], None]
 
     # provided by Socket / _Dispatcher
-    def _connection_lost(self, conn: _Connection, reason: str) -> bool:
+    def _connection_lost(self, conn: _Connection, reason: str, by_client: bool = False) -> bool:
         raise NotImplementedError
 
     def _wake_pollers(self) -> None:

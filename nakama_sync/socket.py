@@ -212,8 +212,7 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop):
         conn = self._conn
         if conn is None:
             return
-        conn.by_client = True
-        if self._connection_lost(conn, "closed by the client"):
+        if self._connection_lost(conn, "closed by the client", by_client=True):
             try:
                 conn.ws.send_close(websocket.STATUS_NORMAL)
             except (websocket.WebSocketException, OSError) as exc:  # the connection may already be gone
@@ -282,12 +281,13 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop):
         self._connection_lost(conn, f"connection lost while sending: {exc}")
         conn.wake_reader()
 
-    def _connection_lost(self, conn: _Connection, reason: str) -> bool:
+    def _connection_lost(self, conn: _Connection, reason: str, by_client: bool = False) -> bool:
         """Mark ``conn`` ended (once) and fail its waiting requests at once. Any thread."""
         with conn.lock:
             if conn.reason is not None:
                 return False
             conn.reason = reason
+            conn.by_client = by_client
             pending, conn.pending = conn.pending, {}
         with self._state_lock:
             if self._conn is conn:
