@@ -133,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with nakama_sync.Client(args.server_key, args.host, args.port, ssl=args.ssl) as client:
             run(client)
+    except nakama_sync.TransportError as exc:                   # no server there, or unreachable
+        print(f"cannot reach the Nakama server: {exc}")
+        return 1
     finally:
         if server is not None:
             server.stop()

@@ -78,7 +78,7 @@ class NetPlayer:
         self.y = min(max(self.y + dy * SPEED * dt, -FIELD), FIELD)
         self.send_timer += dt
         position = {"x": round(self.x, 2), "y": round(self.y, 2), "h": round(self.heading)}
-        if self.send_timer >= 0.05 and position != self.last_sent:
+        if self.send_timer >= 0.05 and position != self.last_sent and self.socket.is_connected:
             self.send_timer, self.last_sent = 0.0, position
             self.socket.send_match_state(self.match.match_id, OP_POSITION, json.dumps(position).encode())
 
@@ -159,6 +159,8 @@ class Scene(ShowBase):
         self.win.saveScreenshot(Filename.fromOsSpecific(path))
 
     def close(self) -> None:
+        self.taskMgr.remove("update-players")   # the task manager outlives this ShowBase
+        self.ignoreAll()
         for player in self.players:
             player.close()
 
@@ -189,11 +191,15 @@ def main(argv: list[str] | None = None) -> int:
         from nakama_sync.devserver import DevServer
         server = DevServer(port=args.port).start()
         args.host = server.host
-        print(f"dev server at {server.url}: start a second player with --host {server.host}")
+        print(f"dev server at {server.url}: start a second player with --host {server.host} --port {server.port}")
     if args.offscreen:
         use_offscreen()
     client = nakama_sync.Client(args.server_key, args.host, args.port, ssl=args.ssl)
-    scene = Scene(client, args.players, args.match, args.auto)
+    try:
+        scene = Scene(client, args.players, args.match, args.auto)
+    except nakama_sync.TransportError as exc:                   # no server there, or unreachable
+        print(f"cannot reach the Nakama server: {exc}")
+        return 1
     try:
         if args.frames:
             for _ in range(args.frames):

@@ -83,7 +83,7 @@ class Player:
         """Move, and tell the match when our position changed (fire-and-forget match state)."""
         self.x = min(max(self.x + dx * SPEED * dt, 0), VIEW_W - SIZE)
         self.y = min(max(self.y + dy * SPEED * dt, 0), VIEW_H - 110 - SIZE)
-        if self.match_id and (round(self.x), round(self.y)) != self.sent:
+        if self.match_id and self.socket.is_connected and (round(self.x), round(self.y)) != self.sent:
             self.sent = (round(self.x), round(self.y))
             data = json.dumps({"x": self.sent[0], "y": self.sent[1]}).encode()
             self.socket.send_match_state(self.match_id, OP_POSITION, data)
@@ -192,20 +192,25 @@ def main(argv: list[str] | None = None) -> int:
         from nakama_sync.devserver import DevServer
         server = DevServer(port=args.port, matchmaker_interval_sec=1.0).start()
         args.host = server.host
-        print(f"dev server at {server.url}: start a second player with --host {server.host}")
-    pygame.init()
+        print(f"dev server at {server.url}: start a second player with --host {server.host} --port {server.port}")
+    pygame.display.init()                                      # no sound: only the window and fonts
+    pygame.font.init()
     client = nakama_sync.Client(args.server_key, args.host, args.port, ssl=args.ssl)
-    game = Game(client, args.players, args.room, args.auto)
-    clock, frames = pygame.time.Clock(), 0
+    game, clock, frames = None, pygame.time.Clock(), 0
     try:
+        game = Game(client, args.players, args.room, args.auto)
         while game.frame(clock.tick(60) / 1000.0):             # at most 60 frames per second
             frames += 1
             if args.frames and frames >= args.frames:
                 break
         if args.screenshot:
             pygame.image.save(game.screen, args.screenshot)
+    except nakama_sync.TransportError as exc:                   # no server there, or unreachable
+        print(f"cannot reach the Nakama server: {exc}")
+        return 1
     finally:
-        game.close()
+        if game is not None:
+            game.close()
         client.close()
         pygame.quit()
         if server is not None:

@@ -75,9 +75,10 @@ def test_console_demo_command_is_quick_and_exits_by_itself(target: Target) -> No
     done = subprocess.run([sys.executable, str(SAMPLES / "console_demo.py")], check=False, capture_output=True,
                           text=True, timeout=60, cwd=ROOT)
     elapsed = time.monotonic() - started
-    assert done.returncode == 0, done.stderr
-    assert "hello Bob!" in done.stdout and "done!" in done.stdout
-    assert elapsed < 10.0, f"the first README command took {elapsed:.1f} s"
+    output = f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+    assert done.returncode == 0, output
+    assert "hello Bob!" in done.stdout and "done!" in done.stdout, output
+    assert elapsed < 10.0, f"the first README command took {elapsed:.1f} s\n{output}"
 
 
 def test_pygame_squares_two_players_see_each_other_move(target: Target, client: nakama_sync.Client,
@@ -86,7 +87,8 @@ def test_pygame_squares_two_players_see_each_other_move(target: Target, client: 
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
     monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
     squares = load_sample("pygame_squares")
-    pygame.init()
+    pygame.display.init()
+    pygame.font.init()
     game = squares.Game(client, players=2, room=unique("squares"), auto=True)
     try:
         one, two = game.players
