@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-key", default="defaultkey")
     parser.add_argument("--ssl", action="store_true", help="use https:// and wss://")
     parser.add_argument("--players", type=int, choices=(1, 2), default=1, help="local players (one window)")
-    parser.add_argument("--room", default="squares", help="players in the same room meet")
+    parser.add_argument("--room", default="squares", help="players in the same room meet (one word)")
     parser.add_argument("--auto", action="store_true", help="squares move by themselves")
     parser.add_argument("--frames", type=int, default=0, help="quit after this many frames (0: never)")
     parser.add_argument("--screenshot", help="save the last frame to this PNG file")

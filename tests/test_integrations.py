@@ -228,3 +228,25 @@ def test_panda3d_task_with_reader_thread_socket_runs_handlers_on_main_thread(
         alice.close()
         bob.close()
 
+
+
+def test_pygame_bridge_posts_from_the_reader_thread_without_pump(pg: Any, client: nakama_sync.Client) -> None:
+    from nakama_sync.integrations.pygame import NAKAMA_EVENT, PygameBridge
+    alice = client.create_socket()
+    bob = client.create_socket(use_main_thread=False)   # handlers run on bob's reader thread
+    alice.connect(client.authenticate_device(unique("integ-a"), create=True))
+    bob.connect(client.authenticate_device(unique("integ-b"), create=True))
+    try:
+        bridge = PygameBridge(bob, signals=["received_match_state"])
+        match = alice.create_match()
+        bob.join_match(match.match_id)
+        alice.send_match_state(match.match_id, 2, b"threaded")
+        event = pg.event.wait(int(DEADLINE * 1000))          # blocks until pygame has an event
+        while event.type != NAKAMA_EVENT:
+            assert event.type != pg.NOEVENT, "timed out waiting for the bridged event"
+            event = pg.event.wait(int(DEADLINE * 1000))
+        assert event.payload.data == b"threaded" and event.socket is bob
+        bridge.close()
+    finally:
+        alice.close()
+        bob.close()
