@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -75,6 +76,7 @@ class PygameBridge:
         self.socket = socket
         self.event_type: int = NAKAMA_EVENT if event_type is None else event_type
         self._pending: collections.deque[pygame.event.Event] = collections.deque()
+        self._post_lock = threading.Lock()   # pump() and a reader-thread handler may both post
         self._warned = False
         self._connections: list[tuple[Any, Callable[..., None]]] = []
         for name in SOCKET_SIGNALS if signals is None else tuple(signals):
@@ -126,6 +128,10 @@ class PygameBridge:
         return handler
 
     def _flush(self) -> None:
+        with self._post_lock:
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
         while self._pending:
             event = self._pending[0]
             try:
