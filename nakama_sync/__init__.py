@@ -15,15 +15,39 @@ import logging as _logging
 from . import models
 from ._version import __version__
 from .client import Client
-from .exceptions import (ApiError, ConnectionClosed, HttpTimeout, NakamaError, ReentrantPollError,
-                         RequestTimeout, SessionError, SocketError, TransportError)
-from .models import *  # noqa: F401,F403
-from .models import __all__ as _models_all
+from .exceptions import (
+                         ApiError,
+                         ConnectionClosed,
+                         HttpTimeout,
+                         NakamaError,
+                         ReentrantPollError,
+                         RequestTimeout,
+                         SessionError,
+                         SocketError,
+                         TransportError,
+)
+from .models import *
 from .session import Session
 from .socket import Socket
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
-__all__ = ["__version__", "Client", "Session", "Socket", "models", "NakamaError", "ApiError", "SocketError",
-           "RequestTimeout", "ConnectionClosed", "TransportError", "HttpTimeout", "SessionError",
-           "ReentrantPollError", *_models_all]
+__all__ = [
+    "Account", "AccountDevice", "ApiError", "ApiMatch", "Channel", "ChannelMessage", "ChannelMessageAck",
+    "ChannelMessageList", "ChannelPresenceEvent", "ChannelType", "Client", "ConnectionClosed",
+    "DeleteStorageObjectId", "Friend", "FriendList", "FriendOfFriend", "FriendState",
+    "FriendsOfFriendsList", "Group", "GroupList", "GroupUser", "GroupUserList", "GroupUserState",
+    "HttpTimeout", "LeaderboardRecord", "LeaderboardRecordList", "Match", "MatchData", "MatchList",
+    "MatchPresenceEvent", "MatchmakerCompletionStats", "MatchmakerMatched", "MatchmakerStats",
+    "MatchmakerTicket", "MatchmakerUser", "Model", "NakamaError", "Notification", "NotificationList",
+    "Operator", "Party", "PartyClose", "PartyData", "PartyJoinRequest", "PartyLeader", "PartyList",
+    "PartyMatchmakerTicket", "PartyPresenceEvent", "PartyUpdate", "ReadStorageObjectId",
+    "ReentrantPollError", "RequestTimeout", "Rpc", "Session", "SessionError", "Socket", "SocketClosed",
+    "SocketConnected", "SocketError", "SocketErrorEvent", "SortOrder", "Status", "StatusPresenceEvent",
+    "StorageObject", "StorageObjectAck", "StorageObjectAcks", "StorageObjectList", "StorageObjects",
+    "StoragePermissionRead", "StoragePermissionWrite", "StoreEnvironment", "StoreProvider", "Stream",
+    "StreamData", "StreamPresenceEvent", "SubscriptionList", "Tournament", "TournamentList",
+    "TournamentRecordList", "TransportError", "User", "UserGroup", "UserGroupList", "UserPresence", "Users",
+    "ValidatePurchaseResponse", "ValidateSubscriptionResponse", "ValidatedPurchase",
+    "ValidatedSubscription", "WriteStorageObject", "__version__", "models"
+]

@@ -14,7 +14,8 @@ Contract for the API mixins (``_client_*.py``)::
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def _quote(segment: str) -> str:
 
 
 class _ClientBase:
-    def _call(self, method: str, path: str, session: "Session | None" = None, *,
+    def _call(self, method: str, path: str, session: Session | None = None, *,
               query: Mapping[str, Any] | None = None, body: Any = None, basic_auth: bool = False,
               retry: bool | None = None) -> Any:
         raise NotImplementedError  # implemented by Client

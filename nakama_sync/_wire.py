@@ -16,8 +16,18 @@ try:  # optional acceleration
 except ImportError:  # pragma: no cover - depends on the environment
     _orjson = None
 
-__all__ = ["dumps", "loads", "parse_time", "format_time", "b64encode", "b64decode", "int64", "json_text",
-           "parse_json_text", "HAVE_ORJSON"]
+__all__ = [
+    "HAVE_ORJSON",
+    "b64decode",
+    "b64encode",
+    "dumps",
+    "format_time",
+    "int64",
+    "json_text",
+    "loads",
+    "parse_json_text",
+    "parse_time",
+]
 
 HAVE_ORJSON = _orjson is not None
 
@@ -44,7 +54,7 @@ def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
     text = value
-    if text.endswith("Z") or text.endswith("z"):
+    if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     # Python < 3.11 fromisoformat accepts only 3 or 6 fractional digits: normalise to 6.
     dot = text.find(".")

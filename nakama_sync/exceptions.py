@@ -15,17 +15,18 @@ Every exception that wraps another is raised ``from`` it, so the original stays 
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = [
-    "NakamaError",
     "ApiError",
-    "SocketError",
-    "RequestTimeout",
     "ConnectionClosed",
-    "TransportError",
-    "SessionError",
+    "NakamaError",
     "ReentrantPollError",
+    "RequestTimeout",
+    "SessionError",
+    "SocketError",
+    "TransportError",
 ]
 
 

@@ -9,7 +9,8 @@ The connection is used only from the server's event-loop thread.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 __all__ = ["Database"]
 
@@ -46,7 +47,7 @@ class Database:
                     self.conn.execute("INSERT INTO schema_migrations (component, version) VALUES (?, ?)",
                                       (component, version))
 
-    def transaction(self) -> "_Transaction":
+    def transaction(self) -> _Transaction:
         """``with db.transaction(): ...`` runs the block in BEGIN IMMEDIATE / COMMIT (ROLLBACK on error)."""
         return _Transaction(self.conn)
 

@@ -13,19 +13,25 @@ import base64
 import gzip
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from . import _jwt
-
 if TYPE_CHECKING:
     from ._hub import Hub
 
-__all__ = ["ApiFailure", "ApiRequest", "RouteTable", "HTTP_STATUS", "json_response", "error_response",
-           "compact"]
+__all__ = [
+    "HTTP_STATUS",
+    "ApiFailure",
+    "ApiRequest",
+    "RouteTable",
+    "compact",
+    "error_response",
+    "json_response",
+]
 
 # gRPC code -> HTTP status, as grpc-gateway maps them (PROTOCOL.md §1.4)
 HTTP_STATUS = {0: 200, 1: 499, 2: 500, 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400, 10: 409,
@@ -84,7 +90,7 @@ def error_response(failure: ApiFailure, request: web.Request | None = None) -> w
 class ApiRequest:
     """What a handler sees of an HTTP request."""
 
-    hub: "Hub"
+    hub: Hub
     request: web.Request
     match_info: dict[str, str]
     query: MultiDictProxy
@@ -193,7 +199,7 @@ class RouteTable:
         """``path`` uses aiohttp's ``{name}`` placeholders, e.g. ``/v2/group/{group_id}/join``."""
         self.routes.append((method.upper(), path, handler, auth))
 
-    def install(self, app: web.Application, hub: "Hub") -> None:
+    def install(self, app: web.Application, hub: Hub) -> None:
         for method, path, handler, auth in self.routes:
             app.router.add_route(method, path, _wrap(hub, handler, auth))
 
@@ -211,7 +217,7 @@ def _basic_user(request: web.Request) -> str | None:
     return decoded.split(":", 1)[0]
 
 
-def check_bearer(hub: "Hub", request: web.Request) -> tuple[str, dict[str, Any]]:
+def check_bearer(hub: Hub, request: web.Request) -> tuple[str, dict[str, Any]]:
     """Verify ``Authorization: Bearer <jwt>``; returns (token, claims) or raises ApiFailure 16."""
     header = request.headers.get("Authorization", "")
     if not header:
@@ -225,7 +231,7 @@ def check_bearer(hub: "Hub", request: web.Request) -> tuple[str, dict[str, Any]]
     return token, claims
 
 
-def _wrap(hub: "Hub", handler: Handler, auth: str) -> Callable[[web.Request], Any]:
+def _wrap(hub: Hub, handler: Handler, auth: str) -> Callable[[web.Request], Any]:
     async def view(request: web.Request) -> web.StreamResponse:
         try:
             raw = await request.read()

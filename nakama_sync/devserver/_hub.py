@@ -10,7 +10,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
 
 from . import _jwt
 from ._config import DevServerConfig
@@ -20,7 +23,7 @@ from ._http import RouteTable
 if TYPE_CHECKING:
     from ._ws import WsSession
 
-__all__ = ["Hub", "RpcContext", "RpcFunction"]
+__all__ = ["HUB_KEY", "Hub", "RpcContext", "RpcFunction"]
 
 
 class RpcContext:
@@ -57,10 +60,10 @@ class Hub:
         self.routes = RouteTable()
         # socket message key -> (handler, field spec); see _ws.py
         self.ws_handlers: dict[str, tuple[Callable[..., Any], dict[str, str]]] = {}
-        self.session_opened_hooks: list[Callable[["WsSession"], None]] = []
-        self.session_closed_hooks: list[Callable[["WsSession"], None]] = []
-        self.sessions: dict[str, "WsSession"] = {}               # session_id -> session
-        self.sessions_by_user: dict[str, dict[str, "WsSession"]] = {}
+        self.session_opened_hooks: list[Callable[[WsSession], None]] = []
+        self.session_closed_hooks: list[Callable[[WsSession], None]] = []
+        self.sessions: dict[str, WsSession] = {}               # session_id -> session
+        self.sessions_by_user: dict[str, dict[str, WsSession]] = {}
         self.rpcs: dict[str, RpcFunction] = {}
         # token-id checks, filled in by the accounts module (logout support)
         self.is_token_revoked: Callable[[dict[str, Any]], bool] = lambda claims: False
@@ -93,11 +96,11 @@ class Hub:
         return claims
 
     # ---- socket sessions ------------------------------------------------------------------
-    def add_session(self, session: "WsSession") -> None:
+    def add_session(self, session: WsSession) -> None:
         self.sessions[session.session_id] = session
         self.sessions_by_user.setdefault(session.user_id, {})[session.session_id] = session
 
-    def remove_session(self, session: "WsSession") -> None:
+    def remove_session(self, session: WsSession) -> None:
         if self.sessions.pop(session.session_id, None) is None:
             return
         user_sessions = self.sessions_by_user.get(session.user_id)
@@ -111,7 +114,7 @@ class Hub:
             except Exception:
                 self.log.exception("session-closed hook failed")
 
-    def user_sessions(self, user_id: str) -> list["WsSession"]:
+    def user_sessions(self, user_id: str) -> list[WsSession]:
         return list(self.sessions_by_user.get(user_id, {}).values())
 
     def ws_handler(self, key: str, fields: dict[str, str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -120,3 +123,7 @@ class Hub:
             self.ws_handlers[key] = (fn, fields)
             return fn
         return register
+
+
+# The aiohttp application key under which the hub is stored.
+HUB_KEY: web.AppKey[Hub] = web.AppKey("hub", Hub)

@@ -7,7 +7,7 @@ import hmac
 import json
 from typing import Any
 
-__all__ = ["encode", "decode", "InvalidToken"]
+__all__ = ["InvalidToken", "decode", "encode"]
 
 
 class InvalidToken(Exception):

@@ -11,14 +11,15 @@ import importlib
 import logging
 import ssl as _ssl
 import threading
+from collections.abc import Callable
 from dataclasses import fields as _dc_fields
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 from ._config import DevServerConfig
 from ._http import ApiFailure, error_response
-from ._hub import Hub, RpcFunction
+from ._hub import HUB_KEY, Hub, RpcFunction
 
 __all__ = ["DevServer"]
 
@@ -41,10 +42,10 @@ _MODULES = [
     "_rt_match_auth",
     "_rt_rpc",
     "_rt_status",
-    "_rt_matchmaker",
-    "_rt_party",
     "_rt_chat",
     "_rt_stream",
+    "_rt_matchmaker",
+    "_rt_party",
 ]
 
 
@@ -95,7 +96,7 @@ class DevServer:
         """``http://host:port`` (``https`` with TLS)."""
         return f"{'https' if self.ssl else 'http'}://{self.host}:{self.port}"
 
-    def start(self, timeout: float = 15.0) -> "DevServer":
+    def start(self, timeout: float = 15.0) -> DevServer:
         """Start serving (a no-op when already running). Returns ``self``.
 
         Example: ``server = DevServer(port=0).start()``
@@ -132,10 +133,10 @@ class DevServer:
             thread.join(timeout)
             self._thread = None
 
-    def __enter__(self) -> "DevServer":
+    def __enter__(self) -> DevServer:  # noqa: PYI034 (Self needs 3.11)
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     # ---- server-side API ------------------------------------------------------------------
@@ -165,7 +166,7 @@ class DevServer:
         def run() -> None:
             try:
                 future.set_result(fn(*args, **kwargs))
-            except BaseException as exc:  # handed to the caller
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 future.set_exception(exc)
 
         loop.call_soon_threadsafe(run)
@@ -321,7 +322,7 @@ class DevServer:
         hub.rpcs.update(self._rpcs)
         app = web.Application(client_max_size=self.config.max_request_size_bytes,
                               middlewares=[_routing_errors])
-        app["hub"] = hub
+        app[HUB_KEY] = hub
         from ._ws import websocket_view
         app.router.add_get("/ws", websocket_view)
         app.router.add_get("/", _root)

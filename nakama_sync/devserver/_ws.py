@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from ._http import parse_bool, snake
+from ._hub import HUB_KEY
 
 if TYPE_CHECKING:
     from ._hub import Hub
@@ -207,7 +208,7 @@ def _convert(kind: str, value: Any) -> Any:
 
 
 async def websocket_view(request: web.Request) -> web.StreamResponse:
-    hub: Hub = request.app["hub"]
+    hub: Hub = request.app[HUB_KEY]
     fmt = request.query.get("format", "json")
     if fmt not in ("", "json"):
         return web.Response(status=400, text="Invalid format parameter\n", content_type="text/plain")

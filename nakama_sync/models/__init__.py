@@ -3,24 +3,33 @@
 Attribute names are the protocol's snake_case field names (``self`` is ``self_presence``); int64 fields
 are ``int``, bytes are ``bytes``, timestamps are aware UTC ``datetime``, JSON-in-a-string fields such
 as ``content`` are parsed ``dict``. Every model has ``Model.from_wire(dict)``.
+
+``__all__`` lists every submodule's names (tests/test_package.py checks it stays complete).
 """
 from ._base import Model
-from .account import *  # noqa: F401,F403
-from .account import __all__ as _account_all
-from .chat_lists import *  # noqa: F401,F403
-from .chat_lists import __all__ as _chat_lists_all
-from .leaderboard import *  # noqa: F401,F403
-from .leaderboard import __all__ as _leaderboard_all
-from .misc import *  # noqa: F401,F403
-from .misc import __all__ as _misc_all
-from .party import *  # noqa: F401,F403
-from .party import __all__ as _party_all
-from .realtime import *  # noqa: F401,F403
-from .realtime import __all__ as _realtime_all
-from .social import *  # noqa: F401,F403
-from .social import __all__ as _social_all
-from .storage import *  # noqa: F401,F403
-from .storage import __all__ as _storage_all
+from .account import *
+from .chat_lists import *
+from .leaderboard import *
+from .misc import *
+from .party import *
+from .realtime import *
+from .social import *
+from .storage import *
 
-__all__ = ["Model", *_account_all, *_realtime_all, *_party_all, *_social_all, *_storage_all,
-           *_leaderboard_all, *_misc_all, *_chat_lists_all]
+__all__ = [
+    "Account", "AccountDevice", "ApiMatch", "Channel", "ChannelMessage", "ChannelMessageAck",
+    "ChannelMessageList", "ChannelPresenceEvent", "ChannelType", "DeleteStorageObjectId", "Friend",
+    "FriendList", "FriendOfFriend", "FriendState", "FriendsOfFriendsList", "Group", "GroupList",
+    "GroupUser", "GroupUserList", "GroupUserState", "LeaderboardRecord", "LeaderboardRecordList", "Match",
+    "MatchData", "MatchList", "MatchPresenceEvent", "MatchmakerCompletionStats", "MatchmakerMatched",
+    "MatchmakerStats", "MatchmakerTicket", "MatchmakerUser", "Model", "Notification", "NotificationList",
+    "Operator", "Party", "PartyClose", "PartyData", "PartyJoinRequest", "PartyLeader", "PartyList",
+    "PartyMatchmakerTicket", "PartyPresenceEvent", "PartyUpdate", "ReadStorageObjectId", "Rpc",
+    "SocketClosed", "SocketConnected", "SocketErrorEvent", "SortOrder", "Status", "StatusPresenceEvent",
+    "StorageObject", "StorageObjectAck", "StorageObjectAcks", "StorageObjectList", "StorageObjects",
+    "StoragePermissionRead", "StoragePermissionWrite", "StoreEnvironment", "StoreProvider", "Stream",
+    "StreamData", "StreamPresenceEvent", "SubscriptionList", "Tournament", "TournamentList",
+    "TournamentRecordList", "User", "UserGroup", "UserGroupList", "UserPresence", "Users",
+    "ValidatePurchaseResponse", "ValidateSubscriptionResponse", "ValidatedPurchase",
+    "ValidatedSubscription", "WriteStorageObject"
+]

@@ -13,12 +13,15 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, ClassVar, TypeVar, Union
+from typing import Any, ClassVar, TypeVar, Union
+
+from typing_extensions import Self
 
 from .. import _wire
 
-__all__ = ["Model", "wire_field", "model"]
+__all__ = ["Model", "model", "wire_field"]
 
 M = TypeVar("M", bound="Model")
 _MISSING = dataclasses.MISSING
@@ -100,7 +103,7 @@ class Model:
         return tuple(plan)
 
     @classmethod
-    def from_wire(cls: type[M], data: dict[str, Any] | None) -> M:
+    def from_wire(cls, data: dict[str, Any] | None) -> Self:
         """Build the model from the server's JSON object (missing keys take the field defaults)."""
         try:
             plan = cls.__dict__["_plan"]

@@ -1,0 +1,34 @@
+"""The package's public surface: what `import nakama_sync` promises (../shared/API.md)."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import nakama_sync
+import nakama_sync.models
+
+
+def test_every_model_module_is_exported() -> None:
+    for info in pkgutil.iter_modules(nakama_sync.models.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"nakama_sync.models.{info.name}")
+        missing = set(module.__all__) - set(nakama_sync.models.__all__)
+        assert not missing, f"models/{info.name}.py names missing from models.__all__: {sorted(missing)}"
+        missing_top = set(module.__all__) - set(nakama_sync.__all__)
+        assert not missing_top, f"models/{info.name}.py names missing from nakama_sync.__all__: {sorted(missing_top)}"
+
+
+def test_public_names_of_api_md_exist() -> None:
+    for name in ("Client", "Session", "Socket", "NakamaError", "ApiError", "SocketError", "RequestTimeout",
+                 "ConnectionClosed", "__version__"):
+        assert hasattr(nakama_sync, name), name
+    for name in nakama_sync.__all__:
+        assert hasattr(nakama_sync, name), name
+    assert issubclass(nakama_sync.RequestTimeout, TimeoutError)
+    assert issubclass(nakama_sync.ConnectionClosed, ConnectionError)
+
+
+def test_typed_package() -> None:
+    from importlib.resources import files
+    assert files("nakama_sync").joinpath("py.typed").is_file()
