@@ -8,7 +8,8 @@ from typing import Any
 from ._fixtures_server import create_test_boards
 
 
-def register_test_rpcs(server: Any) -> None:
+def register_test_rpcs(server: Any, boards: bool = True) -> None:
+    """Register the suite's RPCs and match handler; ``boards`` also creates the test leaderboards."""
     def echo(ctx: Any, payload: str) -> str:
         return payload
 
@@ -50,7 +51,8 @@ def register_test_rpcs(server: Any) -> None:
     server.register_rpc("fail", fail)
     server.register_rpc("notify_me", notify_me)
     server.register_rpc("stream_ping", stream_ping)
-    create_test_boards(server)
+    if boards:
+        create_test_boards(server)
 
 
 class EchoMatch:
