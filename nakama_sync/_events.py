@@ -21,11 +21,13 @@ from typing import Any
 
 __all__ = ["EVENTS", "SIGNAL_NAMES", "register_event"]
 
-#: Every signal a Socket has (API.md). ``connected``, ``closed`` and ``received_error`` are also sent by
-#: the socket itself; the others come from pushed envelopes.
+#: Every signal a Socket has (API.md). ``connected``, ``closed``, ``reconnecting``, ``reconnected`` and
+#: ``received_error`` are also sent by the socket itself; the others come from pushed envelopes.
 SIGNAL_NAMES: tuple[str, ...] = (
     "connected",
     "closed",
+    "reconnecting",
+    "reconnected",
     "received_error",
     "received_channel_message",
     "received_channel_presence",

@@ -4,6 +4,11 @@ The reader thread calls ``self._deliver(signal, event)`` for each event. With ``
 that appends to a deque that ``poll()`` drains on the game's thread; with ``use_main_thread=False`` it
 sends the signal at once, on the reader thread. Future callbacks travel the same road (an item whose
 signal is ``None``), so they run where handlers run, in arrival order with the events.
+
+The queue is bounded (``max_queued_events``). When a game stops polling and it fills up, the policy
+``queue_full`` applies: ``"drop_oldest"`` drops the oldest *event* (future callbacks are never dropped),
+counts it in ``dropped_events`` and reports the start of each overflow episode once on
+``received_error`` (kind ``"queue_overflow"``); ``"close"`` closes the socket instead.
 """
 from __future__ import annotations
 
@@ -46,10 +51,19 @@ class _Dispatcher:
     on_handler_error: Callable[[BaseException, Any], Any] | None
     _use_main_thread: bool
 
-    def _init_dispatch(self, use_main_thread: bool) -> None:
+    def _init_dispatch(self, use_main_thread: bool, max_queued_events: int | None = None,
+                       queue_full: str = "drop_oldest") -> None:
         for name in SIGNAL_NAMES:
             setattr(self, name, StrongSignal(f"Socket.{name}"))
+        if max_queued_events is not None and max_queued_events < 1:
+            raise ValueError("max_queued_events must be >= 1 or None")
+        if queue_full not in ("drop_oldest", "close"):
+            raise ValueError("queue_full must be 'drop_oldest' or 'close'")
         self._use_main_thread = use_main_thread
+        self.max_queued_events = max_queued_events
+        self.queue_full = queue_full
+        self._dropped = 0
+        self._overflowing = False
         self._queue: collections.deque[_Item] = collections.deque()
         self._wakeup = threading.Event()
         self._poll_waiting = False
@@ -158,6 +172,14 @@ class _Dispatcher:
             yield event
 
     @property
+    def dropped_events(self) -> int:
+        """How many events were dropped because the queue was full (``queue_full="drop_oldest"``).
+
+        Example: ``if socket.dropped_events: log("the game polled too slowly")``. Any thread.
+        """
+        return self._dropped
+
+    @property
     def pending_events(self) -> int:
         """How many events and callbacks wait for the next poll(). Example: ``if socket.pending_events:``"""
         return len(self._queue)
@@ -187,9 +209,47 @@ class _Dispatcher:
         self._wakeup.set()
 
     def _enqueue(self, signal: Any, payload: Any) -> None:
-        self._queue.append((signal, payload))
+        queue = self._queue
+        limit = self.max_queued_events
+        if limit is not None and signal is not None and len(queue) >= limit:
+            self._overflow(queue, limit)
+        elif self._overflowing and limit is not None and len(queue) < limit // 2:
+            self._overflowing = False
+        queue.append((signal, payload))
         if self._poll_waiting:
             self._wakeup.set()
+
+    def _overflow(self, queue: collections.deque[_Item], limit: int) -> None:
+        """The queue is full (reader thread): apply the ``queue_full`` policy."""
+        if self.queue_full == "close":
+            if not self._overflowing:
+                self._overflowing = True
+                log.error("socket event queue full (%d events): closing the socket", limit)
+                self._closing.set()   # type: ignore[attr-defined]  # no reconnect after this
+                conn = self._conn     # type: ignore[attr-defined]
+                if conn is not None:
+                    self._connection_lost(  # type: ignore[attr-defined]
+                        conn, f"event queue full ({limit} events): the game stopped polling")
+                    conn.wake_reader()
+            return
+        kept: list[_Item] = []
+        while queue:   # drop the oldest event; keep the future callbacks in front of it
+            try:
+                item = queue.popleft()
+            except IndexError:   # poll() emptied it meanwhile
+                break
+            if item[0] is None:
+                kept.append(item)
+                continue
+            self._dropped += 1
+            break
+        queue.extendleft(reversed(kept))
+        if not self._overflowing:
+            self._overflowing = True
+            log.warning("socket event queue full (%d events): dropping the oldest (poll() more often)", limit)
+            queue.append((self.received_error, SocketErrorEvent(  # type: ignore[attr-defined]
+                code=-1, kind="queue_overflow",
+                message=f"event queue full ({limit} events): the oldest events are being dropped")))
 
     def _schedule_callback(self, fn: Callable[[Any], Any], future: Any) -> None:
         """Where future callbacks go: the queue (main-thread mode) or right now (reader mode)."""

@@ -22,9 +22,9 @@ from . import _events
 from ._future import SocketFuture
 from ._wire import loads
 from .exceptions import RequestTimeout
-from .models.realtime import SocketClosed, SocketConnected, SocketErrorEvent
+from .models.realtime import SocketConnected, SocketErrorEvent
 
-__all__ = ["_Connection", "_ReaderLoop"]
+__all__ = ["_Connection", "_ReaderLoop", "_limit_frames"]
 
 log = logging.getLogger("nakama_sync.socket")
 
@@ -125,13 +125,21 @@ class _ReaderLoop:
         raise NotImplementedError
 
     def _event_table(self) -> dict[str, tuple[Any, Callable[[Any], Any]]]:
-        """envelope key -> (this socket's Signal, parser), from the registry in _events."""
-        return {key: (getattr(self, name), parser) for key, (name, parser) in _events.EVENTS.items()}
+        """envelope key -> (this socket's Signal, parser), from the registry in _events. The events that
+        end reconnect-tracked state (a matched ticket, a closed party) also tell the tracker."""
+        table = {key: (getattr(self, name), parser) for key, (name, parser) in _events.EVENTS.items()}
+        tracker = getattr(self, "_tracker", None)
+        if tracker is not None:
+            for key in ("matchmaker_matched", "party_close"):
+                if key in table:
+                    signal, parser = table[key]
+                    table[key] = (signal, _tracked_parser(key, parser, tracker))
+        return table
 
-    def _reader_main(self, conn: _Connection) -> None:
+    def _reader_main(self, conn: _Connection, announce: bool = True) -> None:
         reason = "connection closed"
         try:
-            if not getattr(self, "_use_main_thread", True):
+            if announce and not getattr(self, "_use_main_thread", True):
                 self._deliver(self.connected, _connected_event(conn))
             reason = self._read_loop(conn)
         except BaseException as exc:  # the reader must never vanish silently
@@ -143,9 +151,8 @@ class _ReaderLoop:
                 conn.ws.shutdown()
             except OSError as exc:  # pragma: no cover - best effort
                 log.debug("socket shutdown failed: %s", exc)
-            log.info("socket closed: %s", conn.reason)
-            self._deliver(self.closed, SocketClosed(reason=conn.reason or reason,
-                                                                code=conn.close_code, by_client=conn.by_client))
+            log.info("socket connection ended: %s", conn.reason)
+            self._after_connection(conn)  # type: ignore[attr-defined]  # reconnect, or fire ``closed``
             self._wake_pollers()
 
     def _read_loop(self, conn: _Connection) -> str:
@@ -184,6 +191,12 @@ class _ReaderLoop:
                 break
             try:
                 opcode, data = recv(control_frame=True)
+            except _FrameTooBig as big:
+                conn.last_recv = monotonic()
+                deliver(error_signal, SocketErrorEvent(
+                    code=-1, kind="malformed_frame", raw=None,
+                    message=f"frame of {big.size} bytes skipped: over max_receive_size ({big.limit} bytes)"))
+                continue
             except websocket.WebSocketTimeoutException:
                 return f"no data from the server for {ws.gettimeout()} s"
             except (websocket.WebSocketException, OSError, ValueError) as exc:
@@ -218,6 +231,9 @@ class _ReaderLoop:
             deliver(error_signal, _malformed("frame is not a JSON object", data))
             return
         cid = envelope.get("cid")
+        if len(envelope) > 1 and not cid and (len(envelope) > 2 or "cid" not in envelope):
+            deliver(error_signal, _malformed("envelope carries more than one message", data))
+            return
         if cid:
             with conn.lock:
                 future = conn.pending.pop(cid, None) if type(cid) is str else None
@@ -278,6 +294,46 @@ class _ReaderLoop:
             text = data[2:].decode("utf-8", "replace")
             return f"closed by the server ({conn.close_code}{': ' + text if text else ''})"
         return "closed by the server"
+
+
+class _FrameTooBig(Exception):
+    """A frame from the server was over the socket's max_receive_size; its payload was skipped."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"frame of {size} bytes over the limit of {limit}")
+        self.size = size
+        self.limit = limit
+
+
+def _limit_frames(ws: websocket.WebSocket, limit: int) -> None:
+    """Make ``ws`` skip (without keeping it in memory) any frame whose payload is over ``limit`` bytes:
+    its receive then raises :class:`_FrameTooBig` and the stream stays in step for the next frame."""
+    frames = ws.frame_buffer
+    read_length = frames.recv_length
+
+    def checked_length() -> None:
+        read_length()
+        size = frames.length
+        if size is None or size <= limit:
+            return
+        remaining = size + (4 if frames.has_mask() else 0)
+        while remaining > 0:
+            chunk = frames.recv(min(remaining, 65536))
+            if not chunk:
+                raise websocket.WebSocketConnectionClosedException("connection closed inside a frame")
+            remaining -= len(chunk)
+        frames.clear()
+        raise _FrameTooBig(size, limit)
+
+    frames.recv_length = checked_length  # type: ignore[method-assign]
+
+
+def _tracked_parser(key: str, parser: Callable[[Any], Any], tracker: Any) -> Callable[[Any], Any]:
+    def parse(payload: Any) -> Any:
+        event = parser(payload)
+        tracker.on_event(key, event)
+        return event
+    return parse
 
 
 def _malformed(message: str, data: Any) -> SocketErrorEvent:

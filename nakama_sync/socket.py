@@ -37,8 +37,10 @@ from __future__ import annotations
 
 import itertools
 import logging
+import socket as _socketlib
 import ssl as _ssl
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
@@ -47,10 +49,12 @@ import blinker
 import websocket
 
 from ._future import SocketFuture
+from ._reconnect import ReconnectPolicy
 from ._socket_dispatch import _Dispatcher
 from ._socket_party import _PartyRequests
-from ._socket_reader import _Connection, _ReaderLoop
+from ._socket_reader import _Connection, _limit_frames, _ReaderLoop
 from ._socket_realtime import _RealtimeRequests
+from ._socket_reconnect import _ReconnectMixin
 from .exceptions import ApiError, ConnectionClosed, HttpTimeout, NakamaError, SessionError, TransportError
 from .models.realtime import SocketConnected
 
@@ -66,7 +70,7 @@ if TYPE_CHECKING:
     from .client import Client
     from .session import Session
 
-__all__ = ["Socket", "SocketFuture"]
+__all__ = ["ReconnectPolicy", "Socket", "SocketFuture"]
 
 T = TypeVar("T")
 log = logging.getLogger("nakama_sync.socket")
@@ -75,7 +79,7 @@ _OP_TEXT = websocket.ABNF.OPCODE_TEXT
 _reader_numbers = itertools.count(1)
 
 
-class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop):
+class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop, _ReconnectMixin):
     """A realtime connection to Nakama. Make one with ``client.create_socket()``.
 
     Example::
@@ -92,10 +96,24 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop):
     ``request_timeout`` (10 s) for replies; ``heartbeat_interval`` (10 s; ``None`` turns it off): after
     that long without any frame the socket sends a ``ping``; ``heartbeat_timeout`` (10 s): if still
     nothing arrives that much later the connection is declared dead and ``closed`` fires;
-    ``lang`` ("en"); ``max_message_size`` (4096 bytes, Nakama's limit; ``None`` for no check).
+    ``lang`` ("en"); ``max_message_size`` (4096 bytes, Nakama's limit for what the client sends; ``None``
+    for no check); ``max_receive_size`` (16 MiB; a bigger frame from the server is skipped and reported
+    on ``received_error``, kind ``"malformed_frame"``; ``None``: no limit).
+
+    Reconnection (see README "Surviving the network"): ``reconnect`` (a :class:`ReconnectPolicy`, on by
+    default; ``False`` turns it off). When the connection drops, ``reconnecting`` fires before each
+    attempt (:class:`SocketReconnecting`), then ``reconnected`` (:class:`SocketReconnected`: the matches
+    and channels joined again, and what was lost), or ``closed`` once it gives up. Meanwhile requests
+    and sends raise :class:`ConnectionClosed` at once, unless ``send_buffer=N`` (0 by default): then up to
+    N fire-and-forget sends (``send_match_state``) are kept and sent after the restore.
+    Bounded memory: ``max_queued_events`` (100 000; ``None``: no limit) caps the events waiting for
+    ``poll()``; ``queue_full`` says what happens when a game stops polling: ``"drop_oldest"`` (default:
+    the oldest event is dropped, ``dropped_events`` counts them, and ``received_error`` gets one event of
+    kind ``"queue_overflow"`` per overflow episode) or ``"close"`` (the socket closes, reason says why).
 
     Signals (blinker, strong references by default, see :class:`StrongSignal`): ``connected``,
-    ``closed`` (once per connection, with a :class:`SocketClosed`), ``received_error``, and one per
+    ``closed`` (once per ``connect()``: when the game closes the socket, or the connection ends and is
+    not reconnected; a :class:`SocketClosed`), ``reconnecting``, ``reconnected``, ``received_error``, and one per
     pushed event: ``received_match_state``, ``received_match_presence``, ``received_channel_message``,
     ``received_channel_presence``, ``received_notification`` (once per notification),
     ``received_status_presence``, ``received_stream_state``, ``received_stream_presence``,
@@ -107,6 +125,8 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop):
 
     connected: blinker.Signal
     closed: blinker.Signal
+    reconnecting: blinker.Signal
+    reconnected: blinker.Signal
     received_error: blinker.Signal
     received_channel_message: blinker.Signal
     received_channel_presence: blinker.Signal
@@ -127,7 +147,9 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop):
 
     def __init__(self, client: Client, use_main_thread: bool = True, *, request_timeout: float = 10.0,
                  heartbeat_interval: float | None = 10.0, heartbeat_timeout: float = 10.0, lang: str = "en",
-                 max_message_size: int | None = 4096) -> None:
+                 max_message_size: int | None = 4096, reconnect: ReconnectPolicy | bool = True,
+                 send_buffer: int = 0, max_queued_events: int | None = 100_000, queue_full: str = "drop_oldest",
+                 max_receive_size: int | None = 16 * 1024 * 1024) -> None:
         """Prefer ``client.create_socket(...)``. Example: ``Socket(client, use_main_thread=False)``. Any thread."""
         if request_timeout <= 0:
             raise ValueError("request_timeout must be > 0")
@@ -135,17 +157,25 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop):
             raise ValueError("heartbeat_interval must be > 0 or None")
         if heartbeat_timeout <= 0:
             raise ValueError("heartbeat_timeout must be > 0")
+        if max_receive_size is not None and max_receive_size < 1024:
+            raise ValueError("max_receive_size must be >= 1024 bytes or None")
         self.client = client
         self.request_timeout = float(request_timeout)
         self.heartbeat_interval = float(heartbeat_interval) if heartbeat_interval else None
         self.heartbeat_timeout = float(heartbeat_timeout)
         self.lang = lang
         self.max_message_size = max_message_size
+        self.max_receive_size = max_receive_size
         self._state_lock = threading.Lock()
         self._conn: _Connection | None = None
         self._connecting = False
+        self._opening: websocket.WebSocket | None = None   # a handshake in progress (close() aborts it)
+        self._closing = threading.Event()                  # set by close(); cleared by connect()
+        self._session: Session | None = None
+        self._appear_online = True
         self._cids = itertools.count(1)
-        self._init_dispatch(use_main_thread)
+        self._init_dispatch(use_main_thread, max_queued_events, queue_full)
+        self._init_reconnect(reconnect, send_buffer)
 
     def __repr__(self) -> str:
         return f"<Socket {'connected' if self.is_connected else 'closed'} to {self._base_url()}>"
@@ -169,7 +199,9 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop):
         Raises :class:`SessionError` if the session has expired (refresh it first), :class:`ApiError`
         when the server refuses the upgrade (401 "Missing or invalid token"), :class:`TransportError`
         when it cannot be reached (refused, TLS failure; :class:`HttpTimeout` after ``connect_timeout``),
-        :class:`NakamaError` if already connected. ``connected`` fires once it is open.
+        :class:`ConnectionClosed` when ``close()`` was called meanwhile, :class:`NakamaError` if already
+        connected (or reconnecting). ``connected`` fires once it is open. The socket keeps ``session``
+        to reconnect (and refreshes it in place through the client when it has expired).
         Example: ``socket.connect(session, appear_online=False)``. Any thread.
         """
         token = getattr(session, "token", None)
@@ -179,50 +211,74 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop):
         if callable(is_expired) and is_expired():
             raise SessionError("the session has expired: refresh it (client.session_refresh) before connecting")
         with self._state_lock:
-            if self._connecting or self.is_connected:
+            if self._connecting or self.is_connected or self._reconnector is not None:
                 raise NakamaError("the socket is already connected (or connecting); close() it first")
             self._connecting = True
+            self._closing.clear()
         try:
-            ws = self._open(token, appear_online, connect_timeout)
-            conn = _Connection(ws, getattr(session, "user_id", "") or "", getattr(session, "username", "") or "")
-            io_timeout = (self.heartbeat_interval + self.heartbeat_timeout if self.heartbeat_interval
-                          else max(30.0, self.request_timeout))
-            ws.settimeout(io_timeout)
-            with self._state_lock:
-                self._conn = conn
-            if self._use_main_thread:
-                self._deliver(self.connected, SocketConnected(user_id=conn.user_id, username=conn.username))
-            reader = threading.Thread(target=self._reader_main, args=(conn,),
-                                      name=f"nakama-sync-reader-{next(_reader_numbers)}", daemon=True)
-            conn.reader = reader
-            reader.start()
+            self._tracker.reset(appear_online)
+            self._establish(session, appear_online, connect_timeout, True)
         finally:
             with self._state_lock:
                 self._connecting = False
         log.info("socket connected to %s", self._base_url())
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Close the connection: waiting requests fail with ConnectionClosed, ``closed`` fires once.
+    def _establish(self, session: Session, appear_online: bool, timeout: float, announce: bool) -> _Connection:
+        """Open a connection and start its reader (connect() and the reconnect thread)."""
+        ws = self._open(session.token, appear_online, timeout)
+        conn = _Connection(ws, getattr(session, "user_id", "") or "", getattr(session, "username", "") or "")
+        if self.max_receive_size is not None:
+            _limit_frames(ws, self.max_receive_size)
+        io_timeout = (self.heartbeat_interval + self.heartbeat_timeout if self.heartbeat_interval
+                      else max(30.0, self.request_timeout))
+        ws.settimeout(io_timeout)
+        with self._state_lock:
+            if self._closing.is_set():
+                _abort(ws)
+                ws.shutdown()
+                raise ConnectionClosed("closed by the client while connecting")
+            self._conn = conn
+            self._session = session
+            self._appear_online = appear_online
+            if announce:
+                self._final_sent = False
+                if self._use_main_thread:
+                    self._deliver(self.connected, SocketConnected(user_id=conn.user_id, username=conn.username))
+            reader = threading.Thread(target=self._reader_main, args=(conn, announce),
+                                      name=f"nakama-sync-reader-{next(_reader_numbers)}", daemon=True)
+            conn.reader = reader
+            reader.start()
+        return conn
 
-        Safe to call twice, from any thread, from inside a handler, or when never connected. It sends a
-        close frame, wakes the reader and waits up to ``timeout`` for it to end (not when called on
-        the reader thread itself). With ``use_main_thread=True`` the ``closed`` event is then queued
-        for the next ``poll()``. Example: ``socket.close()``. Any thread.
+    def close(self, timeout: float = 5.0) -> None:
+        """Close the socket: waiting requests fail with ConnectionClosed, ``closed`` fires once.
+
+        Safe to call twice, from any thread, from inside a handler, or when never connected. It also
+        stops a reconnection at once (during its wait, or its attempt) and makes a ``connect()`` in
+        progress on another thread fail. It sends a close frame, wakes the reader and waits up to
+        ``timeout`` for the socket's threads to end (not for the thread calling it). With
+        ``use_main_thread=True`` the ``closed`` event is then queued for the next ``poll()``.
+        Example: ``socket.close()``. Any thread.
         """
-        conn = self._conn
-        if conn is None:
-            return
-        if self._connection_lost(conn, "closed by the client", by_client=True):
-            try:
-                conn.ws.send_close(websocket.STATUS_NORMAL)
-            except (websocket.WebSocketException, OSError) as exc:  # the connection may already be gone
-                log.debug("sending the close frame failed: %s", exc)
-        conn.wake_reader()
-        reader = conn.reader
-        if reader is not None and reader is not threading.current_thread():
-            reader.join(timeout)
-            if reader.is_alive():
-                log.warning("socket reader did not stop within %s s", timeout)
+        self._closing.set()
+        with self._state_lock:
+            conn, opening, rec = self._conn, self._opening, self._reconnect_thread
+        if opening is not None:
+            _abort(opening)
+        if conn is not None:
+            if self._connection_lost(conn, "closed by the client", by_client=True):
+                try:
+                    conn.ws.send_close(websocket.STATUS_NORMAL)
+                except (websocket.WebSocketException, OSError) as exc:  # the connection may already be gone
+                    log.debug("sending the close frame failed: %s", exc)
+            conn.wake_reader()
+        me = threading.current_thread()
+        deadline = time.monotonic() + timeout
+        for thread in (conn.reader if conn is not None else None, rec):
+            if thread is not None and thread is not me:
+                thread.join(max(0.0, deadline - time.monotonic()))
+                if thread.is_alive():
+                    log.warning("socket thread %s did not stop within %s s", thread.name, timeout)
 
     def __enter__(self) -> Socket:  # noqa: PYI034
         return self
@@ -238,8 +294,10 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop):
         future: SocketFuture[T] = SocketFuture(key, self.request_timeout, self._schedule_callback,
                                                reader.ident if reader is not None else None, parse, reply_key)
         if conn is None:
-            future._set(None, ConnectionClosed("the socket is not connected"))
+            future._set(None, ConnectionClosed("the socket is reconnecting" if self._reconnector is not None
+                                               else "the socket is not connected"))
             return future
+        parse = self._tracker.wrap(key, body, parse)
         cid = str(next(self._cids))
         frame = self._encode({"cid": cid, key: body})
         with conn.lock:
@@ -258,6 +316,8 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop):
 
     def _send(self, key: str, body: dict[str, Any]) -> None:
         conn = self._conn
+        if self._reconnector is not None and self._buffer_send(self._encode({key: body})):
+            return
         if conn is None or conn.reason is not None:
             raise ConnectionClosed(conn.reason if conn is not None and conn.reason else "the socket is not connected")
         frame = self._encode({key: body})
@@ -318,15 +378,43 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop):
                 sslopt = {"cert_reqs": _ssl.CERT_NONE, "check_hostname": False}
             elif isinstance(verify, str):
                 sslopt = {"ca_certs": verify}
+        ws = websocket.WebSocket(sslopt=sslopt, skip_utf8_validation=True, enable_multithread=True)
+        ws.settimeout(connect_timeout)
+        with self._state_lock:
+            if self._closing.is_set():
+                raise ConnectionClosed("closed by the client while connecting")
+            self._opening = ws
         try:
-            return websocket.create_connection(url, timeout=connect_timeout, sslopt=sslopt,
-                                               skip_utf8_validation=True, enable_multithread=True)
+            ws.connect(url)
+            return ws
         except websocket.WebSocketBadStatusException as exc:
             body = exc.resp_body
             text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
             message = text.strip() or f"WebSocket upgrade refused with HTTP {exc.status_code}"
             raise ApiError(exc.status_code, None, message, text) from exc
         except (websocket.WebSocketTimeoutException, TimeoutError) as exc:
+            if self._closing.is_set():
+                raise ConnectionClosed("closed by the client while connecting") from exc
             raise HttpTimeout(f"no WebSocket upgrade from {base} within {connect_timeout} s") from exc
+        except _ssl.SSLCertVerificationError as exc:
+            raise TransportError(f"cannot open the socket to {base}: the server's TLS certificate does not "
+                                 f"verify ({exc.verify_message}); give the client verify='ca-bundle.pem' to "
+                                 "trust a private CA") from exc
         except (websocket.WebSocketException, OSError) as exc:
+            if self._closing.is_set():
+                raise ConnectionClosed("closed by the client while connecting") from exc
             raise TransportError(f"cannot open the socket to {base}: {exc}") from exc
+        finally:
+            with self._state_lock:
+                if self._opening is ws:
+                    self._opening = None
+
+
+def _abort(ws: websocket.WebSocket) -> None:
+    """Shut a WebSocket's TCP socket down at once (a handshake in progress on another thread then fails)."""
+    sock = ws.sock
+    if sock is not None:
+        try:
+            sock.shutdown(_socketlib.SHUT_RDWR)
+        except OSError:
+            pass

@@ -159,7 +159,7 @@ def test_close_during_poll_fails_waiting_requests_at_once(devserver, sockets):  
 
 
 def test_silent_server_is_detected_by_the_heartbeat(devserver, sockets):  # noqa: F811
-    sock, session = sockets(with_session=True, heartbeat_interval=0.3, heartbeat_timeout=0.4)
+    sock, session = sockets(with_session=True, heartbeat_interval=0.3, heartbeat_timeout=0.4, reconnect=False)
     closed = recorder(sock, "closed")
     sock.ping()
     server = server_sessions(devserver, session.user_id)[0]
