@@ -15,7 +15,6 @@ Other modules use ``hub.chat`` (loop thread only):
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 import time
@@ -23,6 +22,7 @@ import unicodedata
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ._presence_batch import PresenceBatcher
 from ._ws import WsFailure, WsSession, presence_of
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ class ChannelRegistry:
         self.hub = hub
         self.channels: dict[str, dict[str, _Member]] = {}   # channel id -> session id -> member
         self.refs: dict[str, ChannelRef] = {}
-        self._pending: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
+        self._presence: PresenceBatcher[str] = PresenceBatcher(self._send_presence_event)
 
     # ---- membership --------------------------------------------------------------------------
     def join(self, session: WsSession, target: str, ctype: int, persistence: bool, hidden: bool
@@ -165,7 +165,7 @@ class ChannelRegistry:
             others.append(member.presence())
         if not rejoin:
             if not hidden:
-                self._queue_event(ref.id, join=member.presence())
+                self._presence.add(ref.id, join=member.presence())
             if ref.mode == DM:
                 self._dm_request(session, ref)
         body: dict[str, Any] = {"id": ref.id}
@@ -229,36 +229,25 @@ class ChannelRegistry:
         if not members:
             del self.channels[channel_id]
         if not member.hidden:
-            self._queue_event(channel_id, leave=member.presence())
+            self._presence.add(channel_id, leave=member.presence())
 
     def session_closed(self, session: WsSession) -> None:
         for channel_id in list(session.data.get(_KEY, ())):
             self._remove(session, channel_id)
 
-    def _queue_event(self, channel_id: str, join: dict[str, Any] | None = None,
-                     leave: dict[str, Any] | None = None) -> None:
-        if not self._pending:
-            asyncio.get_running_loop().call_soon(self._flush)
-        joins, leaves = self._pending.setdefault(channel_id, ([], []))
-        if join is not None:
-            joins.append(join)
-        if leave is not None:
-            leaves.append(leave)
-
-    def _flush(self) -> None:
-        pending, self._pending = self._pending, {}
-        for channel_id, (joins, leaves) in pending.items():
-            ref = self.refs.get(channel_id) or parse_channel_id(channel_id)
-            if ref is None:
-                continue
-            event: dict[str, Any] = {"channel_id": channel_id}
-            if joins:
-                event["joins"] = joins
-            if leaves:
-                event["leaves"] = leaves
-            event.update(ref.fields())
-            for member in list(self.channels.get(channel_id, {}).values()):
-                member.session.send({"channel_presence_event": event})
+    def _send_presence_event(self, channel_id: str, joins: list[dict[str, Any]],
+                             leaves: list[dict[str, Any]]) -> None:
+        ref = self.refs.get(channel_id) or parse_channel_id(channel_id)
+        if ref is None:
+            return
+        event: dict[str, Any] = {"channel_id": channel_id}
+        if joins:
+            event["joins"] = joins
+        if leaves:
+            event["leaves"] = leaves
+        event.update(ref.fields())
+        for member in list(self.channels.get(channel_id, {}).values()):
+            member.session.send({"channel_presence_event": event})
 
     # ---- messages -----------------------------------------------------------------------------
     def _member(self, session: WsSession, channel_id: str, verb: str) -> tuple[ChannelRef, _Member]:

@@ -17,13 +17,13 @@ Other modules use the registry at ``hub.matches`` (loop thread only):
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from . import _jwt
+from ._presence_batch import PresenceBatcher
 from ._ws import WsFailure, WsSession, presence_of
 
 if TYPE_CHECKING:
@@ -64,8 +64,7 @@ class MatchRegistry:
         self.hub = hub
         self.matches: dict[str, RelayedMatch] = {}
         self.authoritative: Any = None   # optional authoritative-match support (see module docstring)
-        self._pending: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
-        self._flush_scheduled = False
+        self._presence: PresenceBatcher[str] = PresenceBatcher(self._send_presence_event)
 
     # ---- API for other modules ------------------------------------------------------------
     def new_token(self, match_id: str | None = None, ttl: int = 30) -> tuple[str, str]:
@@ -185,26 +184,17 @@ class MatchRegistry:
     def queue_event(self, match_id: str, join: dict[str, Any] | None = None,
                     leave: dict[str, Any] | None = None) -> None:
         """Queue a join/leave for the next ``match_presence_event`` batch of ``match_id``."""
-        joins, leaves = self._pending.setdefault(match_id, ([], []))
-        if join is not None:
-            joins.append(join)
-        if leave is not None:
-            leaves.append(leave)
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
+        self._presence.add(match_id, join, leave)
 
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        pending, self._pending = self._pending, {}
-        for match_id, (joins, leaves) in pending.items():
-            event: dict[str, Any] = {"match_id": match_id}
-            if joins:
-                event["joins"] = joins
-            if leaves:
-                event["leaves"] = leaves
-            for member in self.members_of(match_id):
-                member.send({"match_presence_event": event})
+    def _send_presence_event(self, match_id: str, joins: list[dict[str, Any]],
+                             leaves: list[dict[str, Any]]) -> None:
+        event: dict[str, Any] = {"match_id": match_id}
+        if joins:
+            event["joins"] = joins
+        if leaves:
+            event["leaves"] = leaves
+        for member in self.members_of(match_id):
+            member.send({"match_presence_event": event})
 
     def members_of(self, match_id: str) -> list[WsSession]:
         """The sessions currently in a match (relayed or authoritative)."""

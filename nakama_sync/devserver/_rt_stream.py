@@ -15,9 +15,9 @@ a disconnect is a leave. Loop thread only.
 """
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
+from ._presence_batch import PresenceBatcher
 from ._ws import WsSession, presence_of
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class StreamRegistry:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.streams: dict[StreamKey, dict[str, tuple[WsSession, bool, bool]]] = {}
-        self._pending: dict[StreamKey, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
+        self._presence: PresenceBatcher[StreamKey] = PresenceBatcher(self._send_presence_event)
 
     def join(self, session: WsSession, key: StreamKey, hidden: bool = False, persistence: bool = False) -> bool:
         members = self.streams.setdefault(key, {})
@@ -58,7 +58,7 @@ class StreamRegistry:
         members[session.session_id] = (session, hidden, persistence)
         session.data.setdefault(_KEY, set()).add(key)
         if new and not hidden:
-            self._queue(key, join=presence_of(session))
+            self._presence.add(key, join=presence_of(session))
         return new
 
     def leave(self, session: WsSession, key: StreamKey) -> bool:
@@ -70,7 +70,7 @@ class StreamRegistry:
         if not members:
             del self.streams[key]
         if not hidden:
-            self._queue(key, leave=presence_of(session))
+            self._presence.add(key, leave=presence_of(session))
         return True
 
     def send(self, key: StreamKey, data: str, reliable: bool = True,
@@ -94,27 +94,15 @@ class StreamRegistry:
         for key in list(session.data.get(_KEY, ())):
             self.leave(session, key)
 
-    def _queue(self, key: StreamKey, join: dict[str, Any] | None = None,
-               leave: dict[str, Any] | None = None) -> None:
-        if not self._pending:
-            asyncio.get_running_loop().call_soon(self._flush)
-        joins, leaves = self._pending.setdefault(key, ([], []))
-        if join is not None:
-            joins.append(join)
-        if leave is not None:
-            leaves.append(leave)
-
-    def _flush(self) -> None:
-        pending, self._pending = self._pending, {}
-        for key, (joins, leaves) in pending.items():
-            event: dict[str, Any] = {"stream": stream_wire(key)}
-            if joins:
-                event["joins"] = joins
-            if leaves:
-                event["leaves"] = leaves
-            for session, _, _ in list(self.streams.get(key, {}).values()):
-                session.send({"stream_presence_event": event})
-
+    def _send_presence_event(self, key: StreamKey, joins: list[dict[str, Any]],
+                             leaves: list[dict[str, Any]]) -> None:
+        event: dict[str, Any] = {"stream": stream_wire(key)}
+        if joins:
+            event["joins"] = joins
+        if leaves:
+            event["leaves"] = leaves
+        for session, _, _ in list(self.streams.get(key, {}).values()):
+            session.send({"stream_presence_event": event})
 
 def install(hub: Hub) -> None:
     registry = StreamRegistry(hub)
