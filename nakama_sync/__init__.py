@@ -28,7 +28,7 @@ from .exceptions import (
 )
 from .models import *
 from .session import Session
-from .socket import Socket
+from .socket import ReconnectPolicy, Socket
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
@@ -37,13 +37,13 @@ __all__ = [
     "ChannelMessageList", "ChannelPresenceEvent", "ChannelType", "Client", "ConnectionClosed",
     "DeleteStorageObjectId", "Friend", "FriendList", "FriendOfFriend", "FriendState",
     "FriendsOfFriendsList", "Group", "GroupList", "GroupUser", "GroupUserList", "GroupUserState",
-    "HttpTimeout", "LeaderboardRecord", "LeaderboardRecordList", "Match", "MatchData", "MatchList",
+    "HttpTimeout", "LeaderboardRecord", "LeaderboardRecordList", "LostItem", "Match", "MatchData", "MatchList",
     "MatchPresenceEvent", "MatchmakerCompletionStats", "MatchmakerMatched", "MatchmakerStats",
     "MatchmakerTicket", "MatchmakerUser", "Model", "NakamaError", "Notification", "NotificationList",
     "Operator", "Party", "PartyClose", "PartyData", "PartyJoinRequest", "PartyLeader", "PartyList",
-    "PartyMatchmakerTicket", "PartyPresenceEvent", "PartyUpdate", "ReadStorageObjectId",
+    "PartyMatchmakerTicket", "PartyPresenceEvent", "PartyUpdate", "ReadStorageObjectId", "ReconnectPolicy",
     "ReentrantPollError", "RequestTimeout", "Rpc", "Session", "SessionError", "Socket", "SocketClosed",
-    "SocketConnected", "SocketError", "SocketErrorEvent", "SortOrder", "Status", "StatusPresenceEvent",
+    "SocketConnected", "SocketError", "SocketErrorEvent", "SocketReconnected", "SocketReconnecting", "SortOrder", "Status", "StatusPresenceEvent",
     "StorageObject", "StorageObjectAck", "StorageObjectAcks", "StorageObjectList", "StorageObjects",
     "StoragePermissionRead", "StoragePermissionWrite", "StoreEnvironment", "StoreProvider", "Stream",
     "StreamData", "StreamPresenceEvent", "SubscriptionList", "Tournament", "TournamentList",

@@ -13,6 +13,7 @@ from .leaderboard import *
 from .misc import *
 from .party import *
 from .realtime import *
+from .reconnect import *
 from .social import *
 from .storage import *
 
@@ -20,12 +21,12 @@ __all__ = [
     "Account", "AccountDevice", "ApiMatch", "Channel", "ChannelMessage", "ChannelMessageAck",
     "ChannelMessageList", "ChannelPresenceEvent", "ChannelType", "DeleteStorageObjectId", "Friend",
     "FriendList", "FriendOfFriend", "FriendState", "FriendsOfFriendsList", "Group", "GroupList",
-    "GroupUser", "GroupUserList", "GroupUserState", "LeaderboardRecord", "LeaderboardRecordList", "Match",
+    "GroupUser", "GroupUserList", "GroupUserState", "LeaderboardRecord", "LeaderboardRecordList", "LostItem", "Match",
     "MatchData", "MatchList", "MatchPresenceEvent", "MatchmakerCompletionStats", "MatchmakerMatched",
     "MatchmakerStats", "MatchmakerTicket", "MatchmakerUser", "Model", "Notification", "NotificationList",
     "Operator", "Party", "PartyClose", "PartyData", "PartyJoinRequest", "PartyLeader", "PartyList",
     "PartyMatchmakerTicket", "PartyPresenceEvent", "PartyUpdate", "ReadStorageObjectId", "Rpc",
-    "SocketClosed", "SocketConnected", "SocketErrorEvent", "SortOrder", "Status", "StatusPresenceEvent",
+    "SocketClosed", "SocketConnected", "SocketErrorEvent", "SocketReconnected", "SocketReconnecting", "SortOrder", "Status", "StatusPresenceEvent",
     "StorageObject", "StorageObjectAck", "StorageObjectAcks", "StorageObjectList", "StorageObjects",
     "StoragePermissionRead", "StoragePermissionWrite", "StoreEnvironment", "StoreProvider", "Stream",
     "StreamData", "StreamPresenceEvent", "SubscriptionList", "Tournament", "TournamentList",
