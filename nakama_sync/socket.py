@@ -291,13 +291,13 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop, _Recon
                  reply_key: str | None = None) -> SocketFuture[T]:
         conn = self._conn
         reader = conn.reader if conn is not None else None
+        parse = self._tracker.wrap(key, body, parse)
         future: SocketFuture[T] = SocketFuture(key, self.request_timeout, self._schedule_callback,
                                                reader.ident if reader is not None else None, parse, reply_key)
         if conn is None:
             future._set(None, ConnectionClosed("the socket is reconnecting" if self._reconnector is not None
                                                else "the socket is not connected"))
             return future
-        parse = self._tracker.wrap(key, body, parse)
         cid = str(next(self._cids))
         frame = self._encode({"cid": cid, key: body})
         with conn.lock:

@@ -100,7 +100,8 @@ class Proxy:
         self._command("delay", seconds, wait=True)
 
     def cut_after(self, nbytes: int) -> None:
-        """Cut the next connection accepted (or the only current one) after ``nbytes`` to the client."""
+        """Cut the newest open connection (or, if none, the next one) after ``nbytes`` in total went to
+        the client on it."""
         self._command("cut_after", nbytes, wait=True)
 
     def wait_for_accepts(self, count: int, timeout: float = 10.0) -> bool:
@@ -173,8 +174,8 @@ class Proxy:
                 self._delay = arg
             elif name == "cut_after":
                 live = [p for p in self._pairs if not p.closed]
-                if len(live) == 1:
-                    live[0].cut_after = arg
+                if live:
+                    live[-1].cut_after = arg
                 else:
                     self._cut_after = arg
             elif name == "stop":
