@@ -238,8 +238,8 @@ class _Dispatcher:
                 item = queue.popleft()
             except IndexError:   # poll() emptied it meanwhile
                 break
-            if item[0] is None:
-                kept.append(item)
+            if item[0] is None or (type(item[1]) is SocketErrorEvent and item[1].kind == "queue_overflow"):
+                kept.append(item)   # callbacks and the overflow report itself are never dropped
                 continue
             self._dropped += 1
             break

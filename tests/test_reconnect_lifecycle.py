@@ -121,8 +121,8 @@ def test_send_buffer_is_flushed_after_the_reconnect(proxied, proxy, new_session,
     a.close()
 
 
-def test_restores_status_follows_chat_and_matches_and_reports_the_rest(target, proxied, proxy, new_session,
-                                                                          sockets):  # noqa: F811
+def test_restores_status_follows_chat_and_matches_and_reports_the_rest(
+        target, proxied, proxy, new_session, sockets):  # noqa: F811
     a, session_a, events = _connect_a(proxied, new_session)
     b, session_b = sockets(with_session=True)
     a.update_status("hunting")

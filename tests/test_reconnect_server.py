@@ -71,7 +71,7 @@ def test_server_restart_keeps_the_account_and_the_session(tmp_path: Path) -> Non
 
 
 def test_a_token_that_expired_offline_is_refreshed_before_reconnecting(short_lived) -> None:
-    server, proxy, client = short_lived(2, 3600)
+    _server, proxy, client = short_lived(2, 3600)
     refreshed: list[Any] = []
     client.session_refreshed.connect(lambda sender, session: refreshed.append(session), weak=False)
     session = client.authenticate_device(unique("device"), create=True)
@@ -95,7 +95,7 @@ def test_a_token_that_expired_offline_is_refreshed_before_reconnecting(short_liv
 
 
 def test_an_expired_refresh_token_stops_with_a_clear_reason(short_lived) -> None:
-    server, proxy, client = short_lived(1, 2)
+    _server, proxy, client = short_lived(1, 2)
     session = client.authenticate_device(unique("device"), create=True)
     sock = client.create_socket(reconnect=FAST)
     events = Events(sock, "reconnecting", "reconnected", "closed")
