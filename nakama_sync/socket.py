@@ -242,12 +242,12 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop, _Recon
             self._appear_online = appear_online
             if announce:
                 self._final_sent = False
-                if self._use_main_thread:
-                    self._deliver(self.connected, SocketConnected(user_id=conn.user_id, username=conn.username))
-            reader = threading.Thread(target=self._reader_main, args=(conn, announce),
-                                      name=f"nakama-sync-reader-{next(_reader_numbers)}", daemon=True)
-            conn.reader = reader
-            reader.start()
+        if announce and self._use_main_thread:   # queued before any event of the reader
+            self._deliver(self.connected, SocketConnected(user_id=conn.user_id, username=conn.username))
+        reader = threading.Thread(target=self._reader_main, args=(conn, announce),
+                                  name=f"nakama-sync-reader-{next(_reader_numbers)}", daemon=True)
+        reader.start()
+        conn.reader = reader   # a close() before this line does not join it; the reader ends at once
         return conn
 
     def close(self, timeout: float = 5.0) -> None:
