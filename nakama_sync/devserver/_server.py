@@ -81,25 +81,29 @@ class DevServer:
     # ---- lifecycle ------------------------------------------------------------------------
     @property
     def running(self) -> bool:
+        """True while the server accepts connections. Any thread. Example: ``if server.running: ...``"""
         return self._thread is not None and self._thread.is_alive() and self._ready.is_set()
 
     @property
     def host(self) -> str:
+        """The address it listens on. Any thread. Example: ``Client(host=server.host, port=server.port)``"""
         return self.config.host
 
     @property
     def ssl(self) -> bool:
+        """True when it serves https:// and wss://. Any thread. Example: ``Client(ssl=server.ssl)``"""
         return bool(self.config.ssl_certificate)
 
     @property
     def url(self) -> str:
-        """``http://host:port`` (``https`` with TLS)."""
+        """``http://host:port`` (``https`` with TLS). Any thread."""
         return f"{'https' if self.ssl else 'http'}://{self.host}:{self.port}"
 
     def start(self, timeout: float = 15.0) -> DevServer:
         """Start serving (a no-op when already running). Returns ``self``.
 
         Example: ``server = DevServer(port=0).start()``
+        Any thread (including server code running on the server's own thread).
         """
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
@@ -119,6 +123,7 @@ class DevServer:
         """Stop serving and close every socket; a no-op when not running.
 
         Example: ``server.stop()``
+        Any thread (including server code running on the server's own thread).
         """
         with self._lock:
             thread, loop, stop_event = self._thread, self._loop, self._stop_event
@@ -177,6 +182,7 @@ class DevServer:
         """Send a notification to a user (stored if persistent, pushed to their open sockets).
 
         Example: ``server.notify(user_id, "reward", {"coins": 10}, code=1)``
+        Any thread (including server code running on the server's own thread).
         """
         assert self.hub is not None, "dev server is not running"
         hub = self.hub
@@ -189,6 +195,7 @@ class DevServer:
 
         ``operator``: best, set, incr or decr; ``reset_schedule``: a 5-field UTC cron (simplified).
         Example: ``server.create_leaderboard("weekly", sort_order="desc", operator="best")``
+        Any thread (including server code running on the server's own thread).
         """
         from ._leaderboard_defs import make_board
         self._declare_board(make_board(id, sort_order=sort_order, operator=operator,
@@ -203,6 +210,7 @@ class DevServer:
         """Declare a tournament (a no-op when it exists); times are unix seconds, ``start_time`` 0 = now.
 
         Example: ``server.create_tournament("cup", title="Cup", duration=3600, join_required=True)``
+        Any thread (including server code running on the server's own thread).
         """
         from ._leaderboard_defs import make_board
         self._declare_board(make_board(id, sort_order=sort_order, operator=operator,
@@ -266,7 +274,7 @@ class DevServer:
 
     def stream_presences(self, mode: int, subject: str = "", subcontext: str = "",
                          label: str = "") -> list[dict[str, Any]]:
-        """The visible presences of a stream as wire dicts. Example: ``server.stream_presences(99, label="x")``"""
+        """The visible presences of a stream as wire dicts. Example: ``server.stream_presences(99, label="x")`` Any thread."""
         key = (mode, subject, subcontext, label)
         return self.call(lambda: self.hub.streams.presences(key))  # type: ignore[union-attr]
 
@@ -288,7 +296,7 @@ class DevServer:
         return self.call(lambda: hub.matches.authoritative.create(name, params or {}))  # type: ignore[attr-defined]
 
     def signal_match(self, match_id: str, data: str) -> str:
-        """Call the match handler's ``match_signal`` and return its answer. Example: ``server.signal_match(mid, "x")``"""
+        """Call the match handler's ``match_signal`` and return its answer. Example: ``server.signal_match(mid, "x")`` Any thread."""
         assert self.hub is not None, "dev server is not running"
         hub = self.hub
         return self.call(lambda: hub.matches.authoritative.signal(match_id, data))  # type: ignore[attr-defined]
