@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -30,6 +31,13 @@ log = logging.getLogger("nakama_sync.socket")
 
 _Item = tuple[Any, Any]  # (signal, event model) or (None, (callback, future))
 _get_ident = threading.get_ident
+_sleep = time.sleep
+_monotonic = time.monotonic
+#: A game loop spinning on an empty poll()/next_event() never releases the GIL, so the reader thread (and
+#: a dev server in the same process) would wait the interpreter's switch interval (5 ms) per wake-up.
+#: Every 16th empty call looks at the clock and, once per _SPIN_BUDGET seconds, gives the GIL away with
+#: sleep(0) (~1-100 us depending on the OS timer slack). Measured in benchmarks/bench_relay.py.
+_SPIN_BUDGET = 0.0002
 
 
 class StrongSignal(blinker.Signal):
@@ -67,6 +75,8 @@ class _Dispatcher:
         self._queue: collections.deque[_Item] = collections.deque()
         self._wakeup = threading.Event()
         self._poll_waiting = False
+        self._empty_polls = 0
+        self._yield_at = 0.0
         self._dispatch_owner: int | None = None
         self.on_handler_error = None
         self._deliver: Callable[[Any, Any], None] = (self._enqueue if use_main_thread
@@ -101,6 +111,8 @@ class _Dispatcher:
         callbacks). If a handler raises, the exception propagates from poll() and the remaining events
         stay queued for the next call, unless ``socket.on_handler_error = fn`` is set: then
         ``fn(exception, event)`` is called and poll() goes on.
+        A game loop may spin on it: an empty non-blocking poll() gives up the GIL for a moment about
+        every 0.2 ms of spinning, so the reader thread is not starved (it would wait 5 ms per wake-up).
         Example: ``while running: socket.poll(); draw()``.
         Thread: the game's thread (one thread at a time); never from inside a handler
         (that raises :class:`ReentrantPollError`).
@@ -110,6 +122,9 @@ class _Dispatcher:
         queue = self._queue
         if not queue:
             if timeout is not None and timeout <= 0:
+                self._empty_polls = empty = self._empty_polls + 1
+                if not empty & 15:   # a spinning game loop: give the GIL away now and then
+                    self._spin_yield()
                 return 0
             if not self._wait_for_event(timeout):
                 return 0
@@ -146,8 +161,14 @@ class _Dispatcher:
             self._check_reentrant()
         queue = self._queue
         while True:
-            if not queue and (timeout is not None and timeout <= 0 or not self._wait_for_event(timeout)):
-                return None
+            if not queue:
+                if timeout is not None and timeout <= 0:
+                    self._empty_polls = empty = self._empty_polls + 1
+                    if not empty & 15:   # as in poll()
+                        self._spin_yield()
+                    return None
+                if not self._wait_for_event(timeout):
+                    return None
             try:
                 signal, payload = queue.popleft()
             except IndexError:
@@ -193,6 +214,12 @@ class _Dispatcher:
             raise ReentrantPollError("poll()/next_event() called from inside a socket handler")
         if self._use_main_thread:
             raise ReentrantPollError("poll()/next_event() is already running on another thread")
+
+    def _spin_yield(self) -> None:
+        """Called every 16th empty non-blocking poll: sleep(0) once per _SPIN_BUDGET of spinning."""
+        if _monotonic() >= self._yield_at:
+            _sleep(0)
+            self._yield_at = _monotonic() + _SPIN_BUDGET
 
     def _wait_for_event(self, timeout: float | None) -> bool:
         self._poll_waiting = True
