@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from _thread import allocate_lock as _allocate_lock
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -39,7 +40,7 @@ class SocketFuture(Generic[T]):
     __slots__ = (
         "_callbacks",
         "_deadline",
-        "_event",
+        "_done",
         "_exc",
         "_lock",
         "_parse",
@@ -48,14 +49,20 @@ class SocketFuture(Generic[T]):
         "_request",
         "_result",
         "_schedule",
+        "_waiter",
     )
 
     def __init__(self, request: str, timeout: float, schedule: _Scheduler, reader_ident: int | None = None,
                  parse: Callable[[Any], T] | None = None, reply_key: str | None = None) -> None:
         self._request = request
         self._deadline = time.monotonic() + timeout
-        self._event = threading.Event()
-        self._lock = threading.Lock()
+        # Completion is handed to waiting threads through a bare lock, held from the start and released
+        # once by _set(): the cheapest cross-thread wake-up in CPython (an Event adds a Condition).
+        # Each waiter that gets it releases it again for the next one.
+        self._done = False
+        self._waiter = _allocate_lock()
+        self._waiter.acquire()
+        self._lock = _allocate_lock()
         self._result: Any = None
         self._exc: BaseException | None = None
         self._callbacks: list[Callable[[SocketFuture[T]], Any]] | None = None
@@ -65,7 +72,7 @@ class SocketFuture(Generic[T]):
         self._reply_key = reply_key
 
     def __repr__(self) -> str:
-        state = "pending" if not self._event.is_set() else ("failed" if self._exc else "done")
+        state = "pending" if not self._done else ("failed" if self._exc else "done")
         return f"<SocketFuture {self._request} {state}>"
 
     # ---- reading ---------------------------------------------------------------------------
@@ -74,7 +81,7 @@ class SocketFuture(Generic[T]):
 
         Example: ``if fut.done(): match = fut.result()``. Any thread.
         """
-        return self._event.is_set()
+        return self._done
 
     def result(self, timeout: float | None = None) -> T:
         """Wait for the reply and return its value, or raise its error.
@@ -85,7 +92,7 @@ class SocketFuture(Generic[T]):
         Example: ``match = socket.create_match_nowait().result()``. Any thread but the socket's reader
         thread (a handler running there must use callbacks instead: waiting would deadlock).
         """
-        if not self._event.is_set():
+        if not self._done:
             self._wait(timeout)
         if self._exc is not None:
             raise self._exc
@@ -96,7 +103,7 @@ class SocketFuture(Generic[T]):
 
         Example: ``if fut.exception() is not None: ...``. Same threads as :meth:`result`.
         """
-        if not self._event.is_set():
+        if not self._done:
             self._wait(timeout)
         return self._exc
 
@@ -109,7 +116,7 @@ class SocketFuture(Generic[T]):
         Example: ``fut.add_done_callback(lambda f: print(f.exception()))``. Any thread.
         """
         with self._lock:
-            if not self._event.is_set():
+            if not self._done:
                 if self._callbacks is None:
                     self._callbacks = []
                 self._callbacks.append(fn)
@@ -122,20 +129,28 @@ class SocketFuture(Generic[T]):
             raise RuntimeError(f"blocking on a socket reply ({self._request}) from the socket's reader "
                                "thread would deadlock; use the *_nowait form with add_done_callback")
         if timeout is None:
-            if not self._event.wait(max(0.0, self._deadline - time.monotonic())):
+            if not self._wait_done(self._deadline - time.monotonic()):
                 self._set(None, RequestTimeout(f"no reply to {self._request} within the request timeout"))
-        elif not self._event.wait(timeout):
+        elif not self._wait_done(timeout):
             raise RequestTimeout(f"no reply to {self._request} within {timeout} s")
+
+    def _wait_done(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds for _set(); True once done (as ``Event.wait``)."""
+        waiter = self._waiter
+        if waiter.acquire(True, max(0.0, timeout)):
+            waiter.release()   # pass it on to the next waiting thread
+        return self._done
 
     def _set(self, result: Any, exc: BaseException | None) -> bool:
         """Complete the future once; later calls do nothing. Returns whether this call completed it."""
         with self._lock:
-            if self._event.is_set():
+            if self._done:
                 return False
             self._result = result
             self._exc = exc
             callbacks, self._callbacks = self._callbacks, None
-            self._event.set()
+            self._done = True
+            self._waiter.release()
         if callbacks:
             for fn in callbacks:
                 self._schedule(fn, self)
