@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from inspect import iscoroutinefunction as _iscoroutinefunction  # what blinker's send() checks
 from typing import Any
 
 import blinker
@@ -49,8 +50,23 @@ class StrongSignal(blinker.Signal):
     the thread that runs the handlers.
     """
 
+    _async_receivers = False   # set once a coroutine function connects: then _emit() defers to send()
+
     def connect(self, receiver: Any, sender: Any = blinker.ANY, weak: bool = False) -> Any:
+        if _iscoroutinefunction(receiver):
+            self._async_receivers = True
         return super().connect(receiver, sender, weak)
+
+    def _emit(self, sender: Any, event: Any) -> None:
+        """``send(sender, event=event)`` without its per-receiver coroutine check (the socket's hot path).
+
+        Same receivers, order, sender filtering, weak references and ``muted()`` as ``send``.
+        """
+        if self._async_receivers or self.is_muted:
+            self.send(sender, event=event)
+            return
+        for receiver in self.receivers_for(sender):
+            receiver(sender, event=event)
 
 
 class _Dispatcher:
@@ -290,6 +306,8 @@ class _Dispatcher:
             if signal is None:
                 fn, future = payload
                 fn(future)
+            elif type(signal) is StrongSignal:
+                signal._emit(self, payload)
             else:
                 signal.send(self, event=payload)
         except Exception as exc:
