@@ -167,7 +167,10 @@ class _PartyRequests:
                                           count_multiple).result()
 
     def remove_matchmaker_nowait(self, ticket: str) -> SocketFuture[None]:
-        """Like :meth:`remove_matchmaker`, returning a SocketFuture. Any thread."""
+        """Like :meth:`remove_matchmaker`, returning a SocketFuture. Any thread.
+
+        Example: ``future = socket.remove_matchmaker_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
+        """
         return self._request("matchmaker_remove", {"ticket": _text("ticket", ticket)}, _ack)
 
     def remove_matchmaker(self, ticket: str) -> None:
@@ -180,7 +183,10 @@ class _PartyRequests:
     # ---- parties ----------------------------------------------------------------------------
     def create_party_nowait(self, open: bool, max_size: int, label: Mapping[str, Any] | str | None = None,
                             hidden: bool = False) -> SocketFuture[Party]:
-        """Like :meth:`create_party`, returning a SocketFuture. Any thread."""
+        """Like :meth:`create_party`, returning a SocketFuture. Any thread.
+
+        Example: ``future = socket.create_party_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
+        """
         body: dict[str, Any] = {"open": bool(open), "max_size": _int32("max_size", max_size, 1)}
         text = _label(label)
         if text:
@@ -201,7 +207,10 @@ class _PartyRequests:
         return self.create_party_nowait(open, max_size, label, hidden).result()
 
     def join_party_nowait(self, party_id: str) -> SocketFuture[None]:
-        """Like :meth:`join_party`, returning a SocketFuture. Any thread."""
+        """Like :meth:`join_party`, returning a SocketFuture. Any thread.
+
+        Example: ``future = socket.join_party_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
+        """
         return self._request("party_join", {"party_id": _text("party_id", party_id)}, _ack)
 
     def join_party(self, party_id: str) -> None:
@@ -213,7 +222,10 @@ class _PartyRequests:
         return self.join_party_nowait(party_id).result()
 
     def leave_party_nowait(self, party_id: str) -> SocketFuture[None]:
-        """Like :meth:`leave_party`, returning a SocketFuture. Any thread."""
+        """Like :meth:`leave_party`, returning a SocketFuture. Any thread.
+
+        Example: ``future = socket.leave_party_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
+        """
         return self._request("party_leave", {"party_id": _text("party_id", party_id)}, _ack)
 
     def leave_party(self, party_id: str) -> None:
@@ -222,7 +234,10 @@ class _PartyRequests:
         return self.leave_party_nowait(party_id).result()
 
     def promote_party_member_nowait(self, party_id: str, presence: UserPresence) -> SocketFuture[None]:
-        """Like :meth:`promote_party_member`, returning a SocketFuture. Any thread."""
+        """Like :meth:`promote_party_member`, returning a SocketFuture. Any thread.
+
+        Example: ``future = socket.promote_party_member_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
+        """
         return self._request("party_promote", {"party_id": _text("party_id", party_id),
                                                "presence": _presence(presence)}, _ack)
 
@@ -234,7 +249,10 @@ class _PartyRequests:
         return self.promote_party_member_nowait(party_id, presence).result()
 
     def accept_party_member_nowait(self, party_id: str, presence: UserPresence) -> SocketFuture[None]:
-        """Like :meth:`accept_party_member`, returning a SocketFuture. Any thread."""
+        """Like :meth:`accept_party_member`, returning a SocketFuture. Any thread.
+
+        Example: ``future = socket.accept_party_member_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
+        """
         return self._request("party_accept", {"party_id": _text("party_id", party_id),
                                               "presence": _presence(presence)}, _ack)
 
@@ -246,7 +264,10 @@ class _PartyRequests:
         return self.accept_party_member_nowait(party_id, presence).result()
 
     def remove_party_member_nowait(self, party_id: str, presence: UserPresence) -> SocketFuture[None]:
-        """Like :meth:`remove_party_member`, returning a SocketFuture. Any thread."""
+        """Like :meth:`remove_party_member`, returning a SocketFuture. Any thread.
+
+        Example: ``future = socket.remove_party_member_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
+        """
         return self._request("party_remove", {"party_id": _text("party_id", party_id),
                                               "presence": _presence(presence)}, _ack)
 
@@ -258,7 +279,10 @@ class _PartyRequests:
         return self.remove_party_member_nowait(party_id, presence).result()
 
     def close_party_nowait(self, party_id: str) -> SocketFuture[None]:
-        """Like :meth:`close_party`, returning a SocketFuture. Any thread."""
+        """Like :meth:`close_party`, returning a SocketFuture. Any thread.
+
+        Example: ``future = socket.close_party_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
+        """
         return self._request("party_close", {"party_id": _text("party_id", party_id)}, _ack)
 
     def close_party(self, party_id: str) -> None:
@@ -269,7 +293,10 @@ class _PartyRequests:
         return self.close_party_nowait(party_id).result()
 
     def list_party_join_requests_nowait(self, party_id: str) -> SocketFuture[PartyJoinRequest]:
-        """Like :meth:`list_party_join_requests`, returning a SocketFuture. Any thread."""
+        """Like :meth:`list_party_join_requests`, returning a SocketFuture. Any thread.
+
+        Example: ``future = socket.list_party_join_requests_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
+        """
         return self._request("party_join_request_list", {"party_id": _text("party_id", party_id)},
                              PartyJoinRequest.from_wire, "party_join_request")
 
@@ -280,7 +307,10 @@ class _PartyRequests:
 
     def update_party_nowait(self, party_id: str, open: bool, label: Mapping[str, Any] | str | None = None,
                             hidden: bool = False) -> SocketFuture[None]:
-        """Like :meth:`update_party`, returning a SocketFuture. Any thread."""
+        """Like :meth:`update_party`, returning a SocketFuture. Any thread.
+
+        Example: ``future = socket.update_party_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
+        """
         body: dict[str, Any] = {"party_id": _text("party_id", party_id), "open": bool(open)}
         text = _label(label)
         if text:
@@ -299,7 +329,10 @@ class _PartyRequests:
         return self.update_party_nowait(party_id, open, label, hidden).result()
 
     def send_party_data_nowait(self, party_id: str, op_code: int, data: bytes | str = b"") -> SocketFuture[None]:
-        """Like :meth:`send_party_data`, returning a SocketFuture. Any thread."""
+        """Like :meth:`send_party_data`, returning a SocketFuture. Any thread.
+
+        Example: ``future = socket.send_party_data_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
+        """
         if isinstance(op_code, bool) or not isinstance(op_code, int):
             raise TypeError(f"op_code must be an int, not {type(op_code).__name__}")
         if not _INT64_MIN <= op_code <= _INT64_MAX:
@@ -325,7 +358,10 @@ class _PartyRequests:
                                     max_count: int = 8, string_properties: Mapping[str, str] | None = None,
                                     numeric_properties: Mapping[str, float] | None = None,
                                     count_multiple: int | None = None) -> SocketFuture[PartyMatchmakerTicket]:
-        """Like :meth:`add_matchmaker_party`, returning a SocketFuture. Any thread."""
+        """Like :meth:`add_matchmaker_party`, returning a SocketFuture. Any thread.
+
+        Example: ``future = socket.add_matchmaker_party_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
+        """
         body = {"party_id": _text("party_id", party_id),
                 **_matchmaker_body(query, min_count, max_count, string_properties, numeric_properties,
                                    count_multiple)}
@@ -346,7 +382,10 @@ class _PartyRequests:
                                                 numeric_properties, count_multiple).result()
 
     def remove_matchmaker_party_nowait(self, party_id: str, ticket: str) -> SocketFuture[None]:
-        """Like :meth:`remove_matchmaker_party`, returning a SocketFuture. Any thread."""
+        """Like :meth:`remove_matchmaker_party`, returning a SocketFuture. Any thread.
+
+        Example: ``future = socket.remove_matchmaker_party_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
+        """
         return self._request("party_matchmaker_remove", {"party_id": _text("party_id", party_id),
                                                          "ticket": _text("ticket", ticket)}, _ack)
 

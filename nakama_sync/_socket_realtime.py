@@ -178,7 +178,7 @@ class _RealtimeRequests:
 
     def write_chat_message_nowait(self, channel_id: str,
                                   content: Mapping[str, Any] | str) -> SocketFuture[ChannelMessageAck]:
-        """Non-blocking :meth:`write_chat_message`. Example: ``socket.write_chat_message_nowait(cid, {})``."""
+        """Non-blocking :meth:`write_chat_message`. Example: ``socket.write_chat_message_nowait(cid, {})``. Any thread."""
         body = {"channel_id": channel_id, "content": _content(content)}
         return self._request("channel_message_send", body, ChannelMessageAck.from_wire, "channel_message_ack")
 
@@ -192,16 +192,16 @@ class _RealtimeRequests:
 
     def update_chat_message_nowait(self, channel_id: str, message_id: str,
                                    content: Mapping[str, Any] | str) -> SocketFuture[ChannelMessageAck]:
-        """Non-blocking :meth:`update_chat_message`. Example: ``socket.update_chat_message_nowait(c, m, {})``."""
+        """Non-blocking :meth:`update_chat_message`. Example: ``socket.update_chat_message_nowait(c, m, {})``. Any thread."""
         body = {"channel_id": channel_id, "message_id": message_id, "content": _content(content)}
         return self._request("channel_message_update", body, ChannelMessageAck.from_wire, "channel_message_ack")
 
     def remove_chat_message(self, channel_id: str, message_id: str) -> ChannelMessageAck:
-        """Remove one of your messages. Example: ``socket.remove_chat_message(channel.id, ack.message_id)``."""
+        """Remove one of your messages. Example: ``socket.remove_chat_message(channel.id, ack.message_id)``. Any thread."""
         return self.remove_chat_message_nowait(channel_id, message_id).result()
 
     def remove_chat_message_nowait(self, channel_id: str, message_id: str) -> SocketFuture[ChannelMessageAck]:
-        """Non-blocking :meth:`remove_chat_message`. Example: ``socket.remove_chat_message_nowait(c, m)``."""
+        """Non-blocking :meth:`remove_chat_message`. Example: ``socket.remove_chat_message_nowait(c, m)``. Any thread."""
         body = {"channel_id": channel_id, "message_id": message_id}
         return self._request("channel_message_remove", body, ChannelMessageAck.from_wire, "channel_message_ack")
 
