@@ -8,12 +8,11 @@ Matches come from ``hub.matches.list_matches()`` (relayed and, when present, aut
 """
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from ._apiutil import limit_param
 from ._http import FAILED_PRECONDITION, INVALID_ARGUMENT, NOT_FOUND, ApiFailure, ApiRequest
-from ._mm_query import QueryError, parse_query
+from ._mm_query import QueryError, label_fields, parse_query
 
 if TYPE_CHECKING:
     from ._hub import Hub
@@ -31,24 +30,6 @@ _SUBSCRIPTIONS = {
     "apple": ((("receipt", "Receipt cannot be empty."),), "Apple"),
     "google": ((("receipt", "Purchase cannot be empty."),), "Google"),
 }
-
-
-def _label_fields(label: str) -> tuple[dict[str, str], dict[str, float]]:
-    strings: dict[str, str] = {}
-    numbers: dict[str, float] = {}
-    try:
-        data = json.loads(label) if label else {}
-    except ValueError:
-        return strings, numbers
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if isinstance(value, bool):
-                strings[key] = "true" if value else "false"
-            elif isinstance(value, (int, float)):
-                numbers[key] = float(value)
-            elif isinstance(value, str):
-                strings[key] = value
-    return strings, numbers
 
 
 def install(hub: Hub) -> None:
@@ -85,7 +66,7 @@ def install(hub: Hub) -> None:
                 continue
             if label and m.get("label") != label:
                 continue
-            if parsed is not None and parsed.score(*_label_fields(m.get("label") or ""), prefix="label.") is None:
+            if parsed is not None and parsed.score(*label_fields(m.get("label") or ""), prefix="label.") is None:
                 continue
             if min_size is not None and size < min_size:
                 continue

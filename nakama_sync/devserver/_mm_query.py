@@ -23,6 +23,7 @@ Loop thread only (pure functions, no state).
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -207,3 +208,26 @@ def _read_term(text: str, i: int) -> tuple[_Term, int]:
         return _Term(field, "*", "*", "*"), i
     number = _number(word)
     return _Term(field, "=", number if number is not None else word, word), i
+
+
+def label_fields(label: str) -> tuple[dict[str, str], dict[str, float]]:
+    """A JSON-object label as (string fields, numeric fields) for ``Query.score(..., prefix="label.")``.
+
+    Booleans become ``"true"``/``"false"``; nested values and text that is not a JSON object are ignored.
+    Used by the match list and the party list.
+    """
+    try:
+        data = json.loads(label) if label else {}
+    except ValueError:
+        data = {}
+    strings: dict[str, str] = {}
+    numbers: dict[str, float] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, bool):
+                strings[key] = "true" if value else "false"
+            elif isinstance(value, (int, float)):
+                numbers[key] = float(value)
+            elif isinstance(value, str):
+                strings[key] = value
+    return strings, numbers

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._http import ApiFailure, ApiRequest
-from ._mm_query import QueryError, parse_query
+from ._mm_query import QueryError, label_fields, parse_query
 from ._rt_matchmaker import TooManyTickets, validate_counts
 from ._ws import WsFailure, WsSession, presence_of
 
@@ -213,7 +213,7 @@ class PartyRegistry:
         for party in sorted(self.parties.values(), key=lambda p: p.create_ns):
             if party.hidden or (open_filter is not None and party.open != open_filter):
                 continue
-            if query is not None and query.score(*_label_fields(party.label), prefix="label.") is None:
+            if query is not None and query.score(*label_fields(party.label), prefix="label.") is None:
                 continue
             found.append(party)
         page = found[offset:offset + limit]
@@ -223,24 +223,6 @@ class PartyRegistry:
         if offset + limit < len(found):
             out["cursor"] = base64.urlsafe_b64encode(str(offset + limit).encode()).decode().rstrip("=")
         return out
-
-
-def _label_fields(label: str) -> tuple[dict[str, str], dict[str, float]]:
-    try:
-        data = json.loads(label) if label else {}
-    except ValueError:
-        data = {}
-    strings: dict[str, str] = {}
-    numbers: dict[str, float] = {}
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if isinstance(value, bool):
-                strings[key] = "true" if value else "false"
-            elif isinstance(value, (int, float)):
-                numbers[key] = float(value)
-            elif isinstance(value, str):
-                strings[key] = value
-    return strings, numbers
 
 
 def _list_entry(party: Party) -> dict[str, Any]:
