@@ -74,6 +74,7 @@ class _Dispatcher:
 
     on_handler_error: Callable[[BaseException, Any], Any] | None
     _use_main_thread: bool
+    received_error: Any   # a signal, declared by Socket
 
     def _init_dispatch(self, use_main_thread: bool, max_queued_events: int | None = None,
                        queue_full: str = "drop_oldest") -> None:

@@ -122,10 +122,10 @@ def _matchmaker_body(query: str, min_count: int, max_count: int, string_properti
         if not isinstance(numeric_properties, Mapping):
             raise TypeError("numeric_properties must be a dict of str to number")
         numbers: dict[str, Any] = {}
-        for key, value in numeric_properties.items():
-            if not isinstance(key, str) or isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"numeric_properties[{key!r}] must be an int or a float")
-            numbers[key] = value if math.isfinite(value) else str(value).replace("inf", "Infinity").replace(
+        for name, number in numeric_properties.items():
+            if not isinstance(name, str) or isinstance(number, bool) or not isinstance(number, (int, float)):
+                raise TypeError(f"numeric_properties[{name!r}] must be an int or a float")
+            numbers[name] = number if math.isfinite(number) else str(number).replace("inf", "Infinity").replace(
                 "nan", "NaN")
         body["numeric_properties"] = numbers
     if count_multiple is not None:

@@ -88,7 +88,7 @@ class _Connection:
         self.ws = ws
         self.sock = ws.sock  # the real socket: for poll() and shutdown()
         self.buffer = _BufferedSock(ws.sock)
-        ws.sock = self.buffer
+        ws.sock = self.buffer  # type: ignore[assignment]
         self.pending: dict[str, SocketFuture[Any]] = {}
         self.lock = threading.Lock()
         self.reason: str | None = None   # set once, when the connection ends
@@ -116,6 +116,8 @@ class _ReaderLoop:
     heartbeat_interval: float | None
     heartbeat_timeout: float
     _deliver: Callable[[Any, Any], None]
+    connected: Any        # signals, declared by Socket
+    received_error: Any
 
     # provided by Socket / _Dispatcher
     def _connection_lost(self, conn: _Connection, reason: str, by_client: bool = False) -> bool:
@@ -178,7 +180,7 @@ class _ReaderLoop:
                 if poller is not None:
                     ready = poller.poll(tick_ms)
                 else:  # pragma: no cover - Windows
-                    ready = select.select([sock], [], [], tick)[0]
+                    ready = select.select([sock], [], [], tick)[0]  # type: ignore[type-var]
                 if not ready:
                     now = monotonic()
                     if now >= next_tick:

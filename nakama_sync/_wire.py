@@ -14,7 +14,7 @@ from typing import Any
 try:  # optional acceleration
     import orjson as _orjson
 except ImportError:  # pragma: no cover - depends on the environment
-    _orjson = None
+    _orjson = None  # type: ignore[assignment]
 
 __all__ = [
     "HAVE_ORJSON",

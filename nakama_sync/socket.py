@@ -63,7 +63,7 @@ try:  # optional acceleration, as in _wire
 except ImportError:  # pragma: no cover - depends on the environment
     import json as _json
 
-    def _dumps_bytes(obj: Any) -> bytes:
+    def _dumps_bytes(obj: Any) -> bytes:  # type: ignore[misc]
         return _json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 if TYPE_CHECKING:

@@ -57,6 +57,11 @@ class Database:
     def one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         return self.conn.execute(sql, tuple(params)).fetchone()
 
+    def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        """The first column of the first row (``None`` when there is no row), e.g. a COUNT(*)."""
+        row = self.conn.execute(sql, tuple(params)).fetchone()
+        return None if row is None else row[0]
+
     def all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, tuple(params)).fetchall()
 

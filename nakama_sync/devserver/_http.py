@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from multidict import MultiDictProxy
+from multidict import MultiMapping
 
 if TYPE_CHECKING:
     from ._hub import Hub
@@ -93,7 +93,7 @@ class ApiRequest:
     hub: Hub
     request: web.Request
     match_info: dict[str, str]
-    query: MultiDictProxy
+    query: MultiMapping[str]
     raw_body: bytes
     claims: dict[str, Any] | None = None   # the verified session token's claims (bearer routes)
     token: str | None = None

@@ -128,7 +128,7 @@ def install(hub: Hub) -> None:
 
     # ---- link / unlink ------------------------------------------------------------------
     def identifiers(row: sqlite3.Row) -> int:
-        count = db.one("SELECT COUNT(*) FROM user_device WHERE user_id = ?", (row["id"],))[0]
+        count = db.scalar("SELECT COUNT(*) FROM user_device WHERE user_id = ?", (row["id"],))
         count += sum(1 for key in ("email", "custom_id", *_SOCIAL_COLUMNS) if row[key])
         return count
 

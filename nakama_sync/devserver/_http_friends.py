@@ -162,7 +162,8 @@ def install(hub: Hub) -> None:
         state = req.q_int("state")
         if state is not None and not 0 <= state <= 3:
             raise ApiFailure(INVALID_ARGUMENT, "Invalid state - state must be between 0 and 3.")
-        where, params = "source_id = ?", [req.user_id]
+        where = "source_id = ?"
+        params: list[Any] = [req.user_id]
         if state is not None:
             where += " AND state = ?"
             params.append(state)

@@ -247,7 +247,8 @@ def install(hub: Hub) -> None:
         state = req.q_int("state")
         if state is not None and not 0 <= state <= 4:
             raise ApiFailure(INVALID_ARGUMENT, "Invalid state - state must be between 0 and 4.")
-        where, params = [f"{column} = ?"], [value]
+        where = [f"{column} = ?"]
+        params: list[Any] = [value]
         if state is None:
             where.append("state < 4")
         else:
@@ -325,9 +326,9 @@ def install(hub: Hub) -> None:
         if state is None or state == BANNED:
             return {}
         if state == SUPERADMIN:
-            supers = db.one("SELECT COUNT(*) FROM group_edge WHERE group_id = ? AND state = 0", (gid,))[0]
-            others = db.one("SELECT COUNT(*) FROM group_edge WHERE group_id = ? AND state <= 2 AND user_id != ?",
-                            (gid, req.user_id))[0]
+            supers = db.scalar("SELECT COUNT(*) FROM group_edge WHERE group_id = ? AND state = 0", (gid,))
+            others = db.scalar("SELECT COUNT(*) FROM group_edge WHERE group_id = ? AND state <= 2 AND user_id != ?",
+                            (gid, req.user_id))
             if supers == 1 and others > 0:
                 raise ApiFailure(INVALID_ARGUMENT, "Cannot leave group when you are the last superadmin.")
         groups.remove(gid, req.user_id)
@@ -411,8 +412,8 @@ def install(hub: Hub) -> None:
             else:
                 if state >= MEMBER or (rank != SUPERADMIN and state <= rank):
                     continue
-                if state == SUPERADMIN and db.one("SELECT COUNT(*) FROM group_edge WHERE group_id = ?"
-                                                  " AND state = 0", (gid,))[0] <= 1:
+                if state == SUPERADMIN and db.scalar("SELECT COUNT(*) FROM group_edge WHERE group_id = ?"
+                                                  " AND state = 0", (gid,)) <= 1:
                     continue  # keep the last superadmin
                 new = state + 1
             groups.set_state(gid, uid, new)

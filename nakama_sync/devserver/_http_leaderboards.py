@@ -183,7 +183,8 @@ def install(hub: Hub) -> None:
     def write_record(req: ApiRequest, tournament: bool) -> dict[str, Any]:
         board = board_or_404(req, tournament)
         body = req.body()
-        record = body.get("record") if isinstance(body.get("record"), dict) else body
+        nested = body.get("record")
+        record: dict[str, Any] = nested if isinstance(nested, dict) else body
         score = int_value(record.get("score"), "score") or 0
         subscore = int_value(record.get("subscore"), "subscore") or 0
         for value in (score, subscore):
@@ -259,8 +260,8 @@ def install(hub: Hub) -> None:
         return {}
 
     def count(board: BoardDef, expiry: int) -> int:
-        return db.one("SELECT COUNT(*) FROM leaderboard_record WHERE leaderboard_id = ? AND expiry_time = ?",
-                      (board.id, expiry))[0]
+        return db.scalar("SELECT COUNT(*) FROM leaderboard_record WHERE leaderboard_id = ? AND expiry_time = ?",
+                      (board.id, expiry))
 
     def delete_record(req: ApiRequest, tournament: bool) -> dict[str, Any]:
         board = board_or_404(req, tournament)

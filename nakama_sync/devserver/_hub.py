@@ -65,6 +65,9 @@ class Hub:
         self.sessions: dict[str, WsSession] = {}               # session_id -> session
         self.sessions_by_user: dict[str, dict[str, WsSession]] = {}
         self.rpcs: dict[str, RpcFunction] = {}
+        # notify(user_id, subject, content, code, sender_id=None, persistent=True) -> wire dict;
+        # installed by _rt_notifications
+        self.notify: Callable[..., dict[str, Any]]
         # token-id checks, filled in by the accounts module (logout support)
         self.is_token_revoked: Callable[[dict[str, Any]], bool] = lambda claims: False
         self.shutting_down = False

@@ -53,7 +53,7 @@ def install(hub: Hub) -> None:
         nid = str(uuid.uuid4())
         content_text = json.dumps(content, separators=(",", ":"))
         if persistent:
-            seq = (hub.db.one("SELECT COALESCE(MAX(seq), 0) + 1 FROM notification")[0])
+            seq = (hub.db.scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM notification"))
             hub.db.execute(
                 "INSERT INTO notification (id, user_id, subject, content, code, sender_id, create_time, seq)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -69,7 +69,7 @@ def install(hub: Hub) -> None:
             session.send({"notifications": {"notifications": [wire]}})
         return wire
 
-    hub.notify = notify  # type: ignore[attr-defined]
+    hub.notify = notify
 
     def list_notifications(req: ApiRequest) -> dict[str, Any]:
         limit = req.q_int("limit", 1)

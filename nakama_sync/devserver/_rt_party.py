@@ -102,7 +102,7 @@ def _go_json_error(text: str) -> str | None:
                     return f"invalid character '{stripped[i]}' in literal {literal} (expecting '{expected}')"
     try:
         value = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         return f"invalid JSON: {exc.msg}"
     if value is None:
         return None     # Go unmarshals null into a map as nil, without an error

@@ -329,8 +329,7 @@ async def _reader(session: WsSession) -> None:
             session.close("", code=code)
         elif msg.type == WSMsgType.ERROR:
             exc = ws.exception()
-            code = getattr(exc, "code", None)
-            if code == WSCloseCode.MESSAGE_TOO_BIG:
+            if getattr(exc, "code", None) == WSCloseCode.MESSAGE_TOO_BIG:
                 session.close("", code=WSCloseCode.MESSAGE_TOO_BIG)
             else:
                 session.close("received malformed payload")

@@ -68,9 +68,9 @@ class SocketTask:
                  signals: Iterable[str] | None = None, sort: int = -50, max_events: int | None = None,
                  poll_timeout: float = 0.0) -> None:
         if task_mgr is None:
-            from direct.task.TaskManagerGlobal import taskMgr as task_mgr
+            from direct.task.TaskManagerGlobal import taskMgr as task_mgr  # type: ignore[no-redef]
         if messenger is None:
-            from direct.showbase.MessengerGlobal import messenger
+            from direct.showbase.MessengerGlobal import messenger  # type: ignore[no-redef]
         self.socket = socket
         self.prefix = prefix
         self.max_events = max_events

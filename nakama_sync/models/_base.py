@@ -21,6 +21,12 @@ from typing_extensions import Self
 
 from .. import _wire
 
+if typing.TYPE_CHECKING:  # type checkers only: tells them @model makes a frozen dataclass
+    from typing_extensions import dataclass_transform
+else:
+    def dataclass_transform(**_: Any) -> Callable[[Any], Any]:
+        return lambda fn: fn
+
 __all__ = ["Model", "model", "wire_field"]
 
 M = TypeVar("M", bound="Model")
@@ -29,7 +35,11 @@ _MISSING = dataclasses.MISSING
 
 def wire_field(*, name: str | None = None, json_text: bool = False, default: Any = _MISSING,
                default_factory: Any = _MISSING) -> Any:
-    """A dataclass field with wire options (see the module docstring)."""
+    """A dataclass field with wire options (see the module docstring).
+
+    Pass ``default=`` or ``default_factory=`` explicitly (type checkers only see those); leaving both out
+    also gives ``None`` at run time.
+    """
     meta = {"wire_name": name, "json_text": json_text}
     if default_factory is not _MISSING:
         return dataclasses.field(default_factory=default_factory, metadata=meta)
@@ -38,6 +48,7 @@ def wire_field(*, name: str | None = None, json_text: bool = False, default: Any
     return dataclasses.field(default=default, metadata=meta)
 
 
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, wire_field))
 def model(cls: type[M]) -> type[M]:
     """Class decorator: a frozen, slotted dataclass that is a :class:`Model`."""
     return dataclasses.dataclass(frozen=True, slots=True)(cls)  # type: ignore[return-value]
@@ -70,10 +81,10 @@ def _converter(tp: Any, json_text: bool) -> Callable[[Any], Any] | None:
         return tp.from_wire
     if origin is list:
         (item,) = typing.get_args(tp) or (Any,)
-        inner = _converter(item, False)
-        if inner is None:
+        item_converter = _converter(item, False)
+        if item_converter is None:
             return list
-        return lambda values: [inner(v) for v in values]
+        return lambda values: [item_converter(v) for v in values]
     if origin is dict:
         args = typing.get_args(tp)
         inner = _converter(args[1], False) if len(args) == 2 else None

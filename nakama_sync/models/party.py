@@ -67,7 +67,7 @@ class MatchmakerMatched(Model):
     match_id: str = ""
     token: str = ""
     users: list[MatchmakerUser] = wire_field(default_factory=list)
-    self_presence: MatchmakerUser | None = wire_field(name="self")
+    self_presence: MatchmakerUser | None = wire_field(name="self", default=None)
 
 
 @model
@@ -84,7 +84,7 @@ class Party(Model):
     open: bool = False
     hidden: bool = False
     max_size: int = 0
-    self_presence: UserPresence | None = wire_field(name="self")
+    self_presence: UserPresence | None = wire_field(name="self", default=None)
     leader: UserPresence | None = None
     presences: list[UserPresence] = wire_field(default_factory=list)
     label: dict[str, Any] = wire_field(json_text=True, default_factory=dict)

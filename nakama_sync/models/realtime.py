@@ -92,7 +92,7 @@ class Match(Model):
     label: str | None = None
     size: int = 0
     presences: list[UserPresence] = wire_field(default_factory=list)
-    self_presence: UserPresence | None = wire_field(name="self")
+    self_presence: UserPresence | None = wire_field(name="self", default=None)
 
 
 @model
@@ -138,16 +138,16 @@ class MatchData(Model):
 
 # Slot setters for the hand-written decoders above (hot path of the socket reader).
 _new = object.__new__
-_set_up_user_id = UserPresence.user_id.__set__  # type: ignore[attr-defined]
-_set_up_session_id = UserPresence.session_id.__set__  # type: ignore[attr-defined]
-_set_up_username = UserPresence.username.__set__  # type: ignore[attr-defined]
-_set_up_persistence = UserPresence.persistence.__set__  # type: ignore[attr-defined]
-_set_up_status = UserPresence.status.__set__  # type: ignore[attr-defined]
-_set_md_match_id = MatchData.match_id.__set__  # type: ignore[attr-defined]
-_set_md_presence = MatchData.presence.__set__  # type: ignore[attr-defined]
-_set_md_op_code = MatchData.op_code.__set__  # type: ignore[attr-defined]
-_set_md_data = MatchData.data.__set__  # type: ignore[attr-defined]
-_set_md_reliable = MatchData.reliable.__set__  # type: ignore[attr-defined]
+_set_up_user_id = UserPresence.user_id.__set__  # type: ignore[attr-defined,union-attr]
+_set_up_session_id = UserPresence.session_id.__set__  # type: ignore[attr-defined,union-attr]
+_set_up_username = UserPresence.username.__set__  # type: ignore[attr-defined,union-attr]
+_set_up_persistence = UserPresence.persistence.__set__  # type: ignore[attr-defined,union-attr]
+_set_up_status = UserPresence.status.__set__  # type: ignore[attr-defined,union-attr]
+_set_md_match_id = MatchData.match_id.__set__  # type: ignore[attr-defined,union-attr]
+_set_md_presence = MatchData.presence.__set__  # type: ignore[attr-defined,union-attr]
+_set_md_op_code = MatchData.op_code.__set__  # type: ignore[attr-defined,union-attr]
+_set_md_data = MatchData.data.__set__  # type: ignore[attr-defined,union-attr]
+_set_md_reliable = MatchData.reliable.__set__  # type: ignore[attr-defined,union-attr]
 
 
 @model
@@ -171,7 +171,7 @@ class Channel(Model):
 
     id: str = ""
     presences: list[UserPresence] = wire_field(default_factory=list)
-    self_presence: UserPresence | None = wire_field(name="self")
+    self_presence: UserPresence | None = wire_field(name="self", default=None)
     room_name: str = ""
     group_id: str = ""
     user_id_one: str = ""
