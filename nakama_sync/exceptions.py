@@ -21,6 +21,7 @@ from typing import Any
 __all__ = [
     "ApiError",
     "ConnectionClosed",
+    "HttpTimeout",
     "NakamaError",
     "ReentrantPollError",
     "RequestTimeout",
@@ -136,5 +137,3 @@ class ReentrantPollError(NakamaError, RuntimeError):
     Example: ``except ReentrantPollError: ...`` (better: do not call poll() in a handler)
     """
 
-
-__all__.append("HttpTimeout")

@@ -96,7 +96,7 @@ def make_board(board_id: str, *, sort_order: str | int = "desc", operator: str |
         raise ValueError(f"operator must be best, set, incr or decr, not {operator!r}")
     meta = metadata if isinstance(metadata, str) else json.dumps(metadata or {}, separators=(",", ":"))
     if not isinstance(json.loads(meta), dict):
-        raise ValueError("metadata must be a JSON object")  # noqa: TRY004
+        raise ValueError("metadata must be a JSON object")
     cron = Cron(reset_schedule) if reset_schedule else None
     if tournament:
         if duration <= 0:
