@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
 import uuid
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._http import INVALID_ARGUMENT, ApiFailure
+
+if TYPE_CHECKING:
+    from ._db import Database
 
 __all__ = [
     "bool_value",
@@ -84,6 +88,30 @@ def decode_cursor(text: str, message: str = "Cursor is invalid or expired.") -> 
         return json.loads(raw)
     except (ValueError, TypeError) as exc:
         raise ApiFailure(INVALID_ARGUMENT, message) from exc
+
+
+def keyset_page(db: Database, table: str, where: list[str], params: list[Any], keys: tuple[str, str],
+                cursor: str | None, limit: int, invalid: str = "Cursor is invalid or expired.",
+                ) -> tuple[list[sqlite3.Row], str | None]:
+    """One page of ``table`` rows matching ``where``, ordered by the two ``keys``, after ``cursor``.
+
+    Returns the rows and the cursor of the next page (``None`` on the last page). A cursor that does not
+    decode is ``invalid`` (400). Example: ``rows, nxt = keyset_page(db, "group_edge", ["group_id = ?"],
+    [gid], ("state", "position"), req.q("cursor"), 100)``
+    """
+    where, params = list(where), list(params)
+    if cursor:
+        data = decode_cursor(cursor, invalid)
+        if not isinstance(data, list) or len(data) != 2:
+            raise ApiFailure(INVALID_ARGUMENT, invalid)
+        where.append(f"({keys[0]}, {keys[1]}) > (?, ?)")
+        params += data
+    rows = db.all(f"SELECT * FROM {table} WHERE {' AND '.join(where) or '1 = 1'}"
+                  f" ORDER BY {keys[0]}, {keys[1]} LIMIT ?", (*params, limit + 1))
+    following = None
+    if len(rows) > limit:
+        following = encode_cursor([rows[limit - 1][keys[0]], rows[limit - 1][keys[1]]])
+    return rows[:limit], following
 
 
 def limit_param(value: int | None, default: int, low: int, high: int) -> int:

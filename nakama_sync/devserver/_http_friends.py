@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from ._apiutil import decode_cursor, encode_cursor, is_uuid, limit_param, pg_json, time_s
+from ._apiutil import decode_cursor, encode_cursor, is_uuid, keyset_page, limit_param, pg_json, time_s
 from ._http import FAILED_PRECONDITION, INVALID_ARGUMENT, UNAUTHENTICATED, ApiFailure, ApiRequest
 
 if TYPE_CHECKING:
@@ -162,22 +162,16 @@ def install(hub: Hub) -> None:
         state = req.q_int("state")
         if state is not None and not 0 <= state <= 3:
             raise ApiFailure(INVALID_ARGUMENT, "Invalid state - state must be between 0 and 3.")
-        where = "source_id = ?"
+        where = ["source_id = ?"]
         params: list[Any] = [req.user_id]
         if state is not None:
-            where += " AND state = ?"
+            where.append("state = ?")
             params.append(state)
-        cursor = req.q("cursor")
-        if cursor:
-            data = decode_cursor(cursor, "Cursor is invalid.")
-            if not isinstance(data, list) or len(data) != 2:
-                raise ApiFailure(INVALID_ARGUMENT, "Cursor is invalid.")
-            where += " AND (state, position) > (?, ?)"
-            params += data
-        rows = db.all(f"SELECT * FROM user_edge WHERE {where} ORDER BY state, position LIMIT ?", (*params, limit + 1))
-        users = {r["id"]: r for r in accounts().rows_by_ids([r["destination_id"] for r in rows[:limit]])}
+        rows, following = keyset_page(db, "user_edge", where, params, ("state", "position"), req.q("cursor"),
+                                      limit, "Cursor is invalid.")
+        users = {r["id"]: r for r in accounts().rows_by_ids([r["destination_id"] for r in rows])}
         items = []
-        for r in rows[:limit]:
+        for r in rows:
             user = users.get(r["destination_id"])
             if user is None:
                 continue
@@ -186,8 +180,8 @@ def install(hub: Hub) -> None:
         out: dict[str, Any] = {}
         if items:
             out["friends"] = items
-        if len(rows) > limit:
-            out["cursor"] = encode_cursor([rows[limit - 1]["state"], rows[limit - 1]["position"]])
+        if following:
+            out["cursor"] = following
         return out
 
     def friends_of_friends(req: ApiRequest) -> dict[str, Any]:

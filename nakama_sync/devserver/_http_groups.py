@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from ._apiutil import (
     bool_value,
-    decode_cursor,
-    encode_cursor,
     int_value,
     is_uuid,
+    keyset_page,
     limit_param,
     pg_json,
     str_value,
@@ -226,20 +225,12 @@ def install(hub: Hub) -> None:
         if is_open is not None:
             where.append("open = ?")
             params.append(int(is_open))
-        cursor = req.q("cursor")
-        if cursor:
-            data = decode_cursor(cursor, "Cursor is invalid or expired.")
-            if not isinstance(data, list) or len(data) != 2:
-                raise ApiFailure(INVALID_ARGUMENT, "Cursor is invalid or expired.")
-            where.append("(name, id) > (?, ?)")
-            params += data
-        rows = db.all(f"SELECT * FROM groups WHERE {' AND '.join(where)} ORDER BY name, id LIMIT ?",
-                      (*params, limit + 1))
+        rows, following = keyset_page(db, "groups", where, params, ("name", "id"), req.q("cursor"), limit)
         out: dict[str, Any] = {}
-        if rows[:limit]:
-            out["groups"] = [group_wire(r) for r in rows[:limit]]
-        if len(rows) > limit:
-            out["cursor"] = encode_cursor([rows[limit - 1]["name"], rows[limit - 1]["id"]])
+        if rows:
+            out["groups"] = [group_wire(r) for r in rows]
+        if following:
+            out["cursor"] = following
         return out
 
     def edge_page(req: ApiRequest, column: str, value: str) -> tuple[list[Any], str | None]:
@@ -254,18 +245,7 @@ def install(hub: Hub) -> None:
         else:
             where.append("state = ?")
             params.append(state)
-        cursor = req.q("cursor")
-        if cursor:
-            data = decode_cursor(cursor, "Cursor is invalid or expired.")
-            if not isinstance(data, list) or len(data) != 2:
-                raise ApiFailure(INVALID_ARGUMENT, "Cursor is invalid or expired.")
-            where.append("(state, position) > (?, ?)")
-            params += data
-        rows = db.all(f"SELECT * FROM group_edge WHERE {' AND '.join(where)} ORDER BY state, position LIMIT ?",
-                      (*params, limit + 1))
-        following = encode_cursor([rows[limit - 1]["state"], rows[limit - 1]["position"]]) \
-            if len(rows) > limit else None
-        return rows[:limit], following
+        return keyset_page(db, "group_edge", where, params, ("state", "position"), req.q("cursor"), limit)
 
     def list_group_users(req: ApiRequest) -> dict[str, Any]:
         row = group_or_404(req)
