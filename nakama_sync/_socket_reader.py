@@ -233,7 +233,7 @@ class _ReaderLoop:
             deliver(error_signal, _malformed("frame is not a JSON object", data))
             return
         cid = envelope.get("cid")
-        if len(envelope) > 1 and not cid and (len(envelope) > 2 or "cid" not in envelope):
+        if not cid and len(envelope) - ("cid" in envelope) > 1:  # a push carries exactly one message
             deliver(error_signal, _malformed("envelope carries more than one message", data))
             return
         if cid:

@@ -48,7 +48,9 @@ def test_a_game_that_stops_polling_drops_the_oldest_events(sockets):  # noqa: F8
     pump_until(a, lambda: joined.items, what="B's join")   # from now on only B's states arrive
     for n in range(200):   # a window of 48: the server closes a socket whose outgoing queue overflows
         b.send_match_state(match_id, 1, str(n).encode())
+        window = time.monotonic() + 5
         while n - 48 >= 0 and a.dropped_events + a.pending_events < n - 48:
+            assert time.monotonic() < window, (n, a.dropped_events, a.pending_events)
             threading.Event().wait(0.001)
     deadline = time.monotonic() + 5
     while a.dropped_events + a.pending_events < 201:   # 200 states + one overflow report

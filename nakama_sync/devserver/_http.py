@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -260,6 +259,3 @@ def _wrap(hub: Hub, handler: Handler, auth: str) -> Callable[[web.Request], Any]
 
     return view
 
-
-def now() -> float:
-    return time.time()
