@@ -3,8 +3,8 @@
     python docs/tutorial/step5_survive.py                    # player 1 (starts the dev server)
     python docs/tutorial/step5_survive.py --host 127.0.0.1   # player 2, in another terminal
 
-Try it: stop player 1 (it runs the server) and start it again with --port 7350 quickly; or close
-player 2's window. Player 1 shows what happens and looks for a new partner.
+A server restart: run `python -m nakama_sync.devserver --database game.db` and both players with
+--host 127.0.0.1, then stop the server (Ctrl+C) and start it again.
 
 Arrow keys move your square (--auto moves it by itself). Enter opens the chat line; Enter sends it.
 """
