@@ -10,6 +10,7 @@ import importlib
 import os
 import pkgutil
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -162,3 +163,18 @@ def test_tutorial_pages_show_the_real_programs(site: Path) -> None:
     for step in sorted((DOCS / "tutorial").glob("step*.py")):
         first_line = step.read_text().split('"""')[1].splitlines()[0]
         assert first_line in text, step.name
+
+
+def test_the_code_the_docs_show_passes_mypy_strict_and_ruff() -> None:
+    """Readers copy it into games that run ``mypy --strict``: the tutorial steps and the guides' code."""
+    pytest.importorskip("mypy")
+    files = sorted(str(p.relative_to(ROOT)) for p in [*(DOCS / "tutorial").glob("*.py"), *(DOCS / "guides").rglob("*.py")])
+    assert len(files) >= 8
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--cache-dir",
+                             str(ROOT / ".mypy_cache"), *files], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is not None:
+        result = subprocess.run([ruff, "check", "--quiet", *files], cwd=ROOT, capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr

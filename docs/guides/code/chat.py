@@ -9,9 +9,10 @@ from nakama_sync import ChannelType
 
 def join_and_talk(socket: nakama_sync.Socket, room: str, lines: deque[str]) -> nakama_sync.Channel:
     # --8<-- [start:room]
-    @socket.on("received_channel_message")
     def on_message(sender: nakama_sync.Socket, event: nakama_sync.ChannelMessage) -> None:
         lines.append(f"{event.username}: {event.content.get('text', '')}")
+
+    socket.received_channel_message.connect(on_message)
 
     channel = socket.join_chat(room, ChannelType.ROOM, persistence=True)   # keep a history
     ack = socket.write_chat_message(channel.id, {"text": "gg"})
@@ -39,10 +40,11 @@ def history(client: nakama_sync.Client, session: nakama_sync.Session,
 
 def notifications(socket: nakama_sync.Socket, inbox: list[str]) -> None:
     # --8<-- [start:notifications]
-    @socket.on("received_notification")
     def on_notification(sender: nakama_sync.Socket, event: nakama_sync.Notification) -> None:
         if event.code == -1:        # "<username> wants to chat": someone opened a direct chat with us
             sender.join_chat_nowait(event.sender_id, ChannelType.DIRECT_MESSAGE)
         else:
             inbox.append(f"{event.subject}: {event.content}")
+
+    socket.received_notification.connect(on_notification)
     # --8<-- [end:notifications]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import nakama_sync
+from nakama_sync.socket import SocketFuture
 
 
 def add_ticket(socket: nakama_sync.Socket, mode: str) -> nakama_sync.MatchmakerTicket:
@@ -19,7 +20,7 @@ def add_ticket(socket: nakama_sync.Socket, mode: str) -> nakama_sync.MatchmakerT
 def connect_matched_handler(socket: nakama_sync.Socket, game: dict[str, object]) -> None:
     # --8<-- [start:matched]
     def on_matched(sender: nakama_sync.Socket, event: nakama_sync.MatchmakerMatched) -> None:
-        def joined(future: nakama_sync.SocketFuture[nakama_sync.Match]) -> None:
+        def joined(future: SocketFuture[nakama_sync.Match]) -> None:
             game["match"] = future.result()          # runs in a later poll(), on the game's thread
         if event.token:
             sender.join_match_nowait(token=event.token).add_done_callback(joined)
@@ -35,10 +36,11 @@ def party_leader(socket: nakama_sync.Socket) -> nakama_sync.Party:
     # --8<-- [start:party]
     party = socket.create_party(open=False, max_size=4, label={"mode": "coop"})
 
-    @socket.on("received_party_join_request")            # closed party: the leader decides
     def on_request(sender: nakama_sync.Socket, event: nakama_sync.PartyJoinRequest) -> None:
-        for presence in event.presences:
+        for presence in event.presences:                 # closed party: the leader decides
             sender.accept_party_member_nowait(event.party_id, presence)
+
+    socket.received_party_join_request.connect(on_request)
     # --8<-- [end:party]
     return party
 
