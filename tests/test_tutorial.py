@@ -26,6 +26,7 @@ import pytest
 import nakama_sync
 
 from .conftest import Target, unique
+from .test_samples import keep_screenshot
 
 pytest.importorskip("pygame")
 
@@ -187,8 +188,8 @@ def exchange_positions(program: Program, bot: Bot, match: nakama_sync.Match, use
     """Both players see each other's square: the program prints the bot's position, the bot gets the program's."""
     if username not in [p.username for p in match.presences]:   # wait until the program is in the match
         bot.wait_for(nakama_sync.MatchPresenceEvent, test=lambda e: username in [p.username for p in e.joins])
-    bot.send_position(match.match_id, 5, 7)
-    program.expect(rf"saw {re.escape(bot.username)} at 5,7")
+    bot.send_position(match.match_id, 300, 60)
+    program.expect(rf"saw {re.escape(bot.username)} at 300,60")
     state = bot.wait_for(nakama_sync.MatchData, test=from_program(username))
     position = json.loads(state.data)
     assert state.op_code == 1 and set(position) == {"x", "y"}
@@ -230,11 +231,12 @@ def test_step3_the_matchmaker_pairs_the_program_with_the_bot(run: Any, bot: Bot,
     program.close_window()
 
 
-def test_step4_lobby_chat_goes_both_ways(run: Any, bot: Bot, target: Target) -> None:
+def test_step4_lobby_chat_goes_both_ways(run: Any, bot: Bot, target: Target, tmp_path: Path) -> None:
     room = unique("room").replace("-", "")
     channel = bot.socket.join_chat(room, 1, persistence=False)   # before the program says hello
     bot.matchmake(room)
-    program = run("step4_chat.py", "--room", room, "--auto", "--frames", CAP)
+    shot = tmp_path / "tutorial_step4.png"
+    program = run("step4_chat.py", "--room", room, "--auto", "--frames", CAP, "--screenshot", str(shot))
     username = program.expect(r"^connected as (p-\w+)$").group(1)
     hello = bot.wait_for(nakama_sync.ChannelMessage, test=lambda m: m.username == username)
     assert hello.content == {"text": "hello!"}
@@ -243,6 +245,7 @@ def test_step4_lobby_chat_goes_both_ways(run: Any, bot: Bot, target: Target) -> 
     match = bot.join_matched(matchmaking_deadline(target))
     exchange_positions(program, bot, match, username)
     program.close_window()
+    keep_screenshot(shot)   # the last frame: both squares and the chat (docs/images with NAKAMA_SYNC_SCREENSHOTS=1)
 
 
 def test_step5_a_partner_who_leaves_sends_the_player_back_to_the_matchmaker(run: Any, bot: Bot,

@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--room", default="tutorial", help="players of the same room meet (one word)")
     parser.add_argument("--auto", action="store_true", help="the square moves by itself")
     parser.add_argument("--frames", type=int, default=0, help="quit after this many frames (0: never)")
+    parser.add_argument("--screenshot", help="save the last frame to this PNG file")
     args = parser.parse_args(argv)
 
     server = None
@@ -157,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.frames and frames >= args.frames:
             running = False
 
+    if args.screenshot:
+        pygame.image.save(screen, args.screenshot)
     if match is not None:
         socket.leave_match(match.match_id)
     socket.close()
