@@ -178,3 +178,20 @@ def test_the_code_the_docs_show_passes_mypy_strict_and_ruff() -> None:
         result = subprocess.run([ruff, "check", "--quiet", *files], cwd=ROOT, capture_output=True, text=True,
                                 timeout=120)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_readme_keeps_the_ci_command_and_links_only_to_files_that_exist() -> None:
+    readme = (ROOT / "README.md").read_text()
+    ci = ROOT / ".ci" / "run"
+    if ci.exists():   # CI runs the README's test command verbatim: the line after the "verbatim" comment
+        lines = ci.read_text().splitlines()
+        marker = next((i for i, line in enumerate(lines) if "README's test command, verbatim (keep in sync" in line),
+                      None)
+        assert marker is not None, ".ci/run no longer marks the README's test command"
+        command = lines[marker + 1].strip()
+        assert command in readme, command
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", readme)
+    local = [link for link in links if "://" not in link]
+    assert len(local) >= 10, local
+    for link in local:
+        assert (ROOT / link).exists(), f"README links to {link}, which does not exist"
