@@ -1,12 +1,12 @@
 """The code the guides show (docs/guides/code/*.py, included into the pages) runs against the test target."""
 from __future__ import annotations
 
-import importlib.util
+import runpy
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,12 +18,9 @@ from .conftest import Target, unique
 CODE = Path(__file__).resolve().parent.parent / "docs" / "guides" / "code"
 
 
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"guide_{name}", CODE / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def load(name: str) -> SimpleNamespace:
+    """docs/guides/code/<name>.py's functions, as attributes."""
+    return SimpleNamespace(**runpy.run_path(str(CODE / f"{name}.py")))
 
 
 def pump(sockets: list[nakama_sync.Socket], done: Callable[[], bool], timeout: float) -> None:

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,16 @@ CAP = "3000"   # --frames for the multiplayer runs: about 50 s at 60 frames per 
 def matchmaking_deadline(target: Target) -> float:
     # A real Nakama matches every 15 s (twice for a ticket that waits); the tests' dev server every 0.5 s.
     return 45.0 if target.external else 20.0
+
+
+def take(items: queue.Queue[Any], deadline: float, failure: Callable[[], str]) -> Any:
+    """The next item of ``items``; the test fails with ``failure()`` if none comes before ``deadline``."""
+    remaining = deadline - time.monotonic()
+    assert remaining > 0, failure()
+    try:
+        return items.get(timeout=remaining)
+    except queue.Empty:
+        pytest.fail(failure())
 
 
 class Program:
@@ -73,12 +83,8 @@ class Program:
                 found = re.search(pattern, self.lines[self._next - 1])
                 if found:
                     return found
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"no line matching {pattern!r} within {timeout} s\n{self.output()}"
-            try:
-                line = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                continue
+            line = take(self._queue, deadline, lambda: f"no line matching {pattern!r} within {timeout} s\n"
+                                                         f"{self.output()}")
             assert line is not None, f"the program ended before printing {pattern!r}\n{self.output()}"
             self.lines.append(line)
 
@@ -149,12 +155,7 @@ class Bot:
     def wait_for(self, kind: type, timeout: float = 20.0, test: Any = lambda event: True) -> Any:
         deadline = time.monotonic() + timeout
         while True:
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"the bot got no {kind.__name__} within {timeout} s"
-            try:
-                event = self.events.get(timeout=remaining)
-            except queue.Empty:
-                continue
+            event = take(self.events, deadline, lambda: f"the bot got no {kind.__name__} within {timeout} s")
             if isinstance(event, kind) and test(event):
                 return event
 
