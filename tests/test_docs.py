@@ -106,7 +106,8 @@ def signal_event_types() -> dict[str, set[str]]:
 
 def test_every_signal_is_in_the_signals_table_with_its_event_type() -> None:
     page = (REFERENCE / "signals.md").read_text()
-    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `(\w+)` \|.*$", page, re.MULTILINE)}
+    table = page.split("## Every signal and its event", 1)[1].split("\n## ", 1)[0]
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `(\w+)` \|.*$", table, re.MULTILINE)}
     with nakama_sync.Client() as client:
         socket = client.create_socket()
         signals = {name for name in dir(socket) if isinstance(getattr(socket, name, None), blinker.Signal)}
