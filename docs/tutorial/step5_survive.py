@@ -116,11 +116,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reconnecting: {event.cause}", flush=True)
 
     def on_reconnected(sender: nakama_sync.Socket, event: nakama_sync.SocketReconnected) -> None:
-        nonlocal status
-        print(f"reconnected after {event.downtime:.1f} s; lost: {sorted(event.lost_kinds())}", flush=True)
+        nonlocal status, match
+        lost = event.lost_kinds()             # what the server forgot; the chat channel came back by itself
+        print(f"reconnected after {event.downtime:.1f} s; lost: {sorted(lost)}", flush=True)
         status = "in a match" if match is not None else "looking for a partner..."
-        if "match" in event.lost_kinds() or "matchmaker_ticket" in event.lost_kinds():
-            back_to_matchmaking("the server forgot our match")   # the chat channel came back by itself
+        if "match" in lost or "matchmaker_ticket" in lost:
+            match = None                      # gone on the server: nothing to leave
+            back_to_matchmaking("back online")
 
     def on_closed(sender: nakama_sync.Socket, event: nakama_sync.SocketClosed) -> None:
         nonlocal status, match
