@@ -156,6 +156,15 @@ def test_every_public_name_appears_in_the_built_reference(site: Path) -> None:
         anchors.update(re.findall(r'id="(nakama_sync[\w.]*)"', page.read_text()))
     missing = sorted(path for path, paths in public_names().items() if not paths & anchors)
     assert not missing, f"public names with no entry in the built reference: {missing}"
+    # every public method and property of the main classes, and every signal, has its own entry
+    members = [(cls, name) for cls in (nakama_sync.Client, nakama_sync.Socket, nakama_sync.Session,
+                                       nakama_sync.socket.SocketFuture)
+               for name in dir(cls) if not name.startswith("_")]
+    members += [(nakama_sync.Socket, name) for name in _events.SIGNAL_NAMES]
+    assert len(members) > 150, len(members)
+    suffixes = {anchor.rsplit(".", 2)[-2] + "." + anchor.rsplit(".", 1)[-1] for anchor in anchors if anchor.count(".") >= 2}
+    missing = sorted(f"{cls.__name__}.{name}" for cls, name in members if f"{cls.__name__}.{name}" not in suffixes)
+    assert not missing, f"members with no entry in the built reference: {missing}"
 
 
 def test_tutorial_pages_show_the_real_programs(site: Path) -> None:
