@@ -11,6 +11,8 @@ Needs the ``devserver`` extra (aiohttp): ``pip install nakama-sync[devserver]``.
 """
 from ._config import DevServerConfig
 from ._hub import RpcContext
+from ._runtime import RuntimeFunctionError
+from ._runtime_loader import ModuleLoadError
 from ._server import DevServer
 
-__all__ = ["DevServer", "DevServerConfig", "RpcContext"]
+__all__ = ["DevServer", "DevServerConfig", "ModuleLoadError", "RpcContext", "RuntimeFunctionError"]
