@@ -187,6 +187,8 @@ class AuthoritativeMatches:
     def _stop(self, match: _AuthMatch, disconnect: bool = False) -> None:
         if self.matches.pop(match.match_id, None) is None:
             return
+        if match.task is not None and match.task is not asyncio.current_task():
+            match.task.cancel()   # its loop is asleep between ticks: nothing of it runs any more
         members = list(match.members.values())
         for session in members:
             session.data.get("matches", set()).discard(match.match_id)
@@ -200,8 +202,6 @@ class AuthoritativeMatches:
         for match in list(self.matches.values()):
             self._call(match, "match_terminate", grace_seconds)
             self._stop(match)
-            if match.task is not None:
-                match.task.cancel()
 
     def signal(self, match_id: str, data: str) -> str:
         match = self.matches.get(match_id)
