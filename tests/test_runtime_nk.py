@@ -13,7 +13,6 @@ from nakama_sync.devserver import RuntimeFunctionError
 from ._runtime_fixtures import Rt, pytestmark, rt_fixture  # noqa: F401
 from .conftest import unique
 
-
 # ---- accounts and users -------------------------------------------------------------------------
 
 def test_account_and_users_match_http(rt: Rt) -> None:

@@ -18,7 +18,7 @@ import nakama_sync
 from nakama_sync.devserver import DevServer, ModuleLoadError
 
 from ._runtime_fixtures import Rt, pytestmark, rt_fixture  # noqa: F401
-from .test_devserver_realtime_base import WAIT, http_base
+from .test_devserver_realtime_base import WAIT
 from .test_samples import ROOT, keep_screenshot, load_sample
 
 SAMPLE_SERVER = ROOT / "samples" / "authoritative" / "server"

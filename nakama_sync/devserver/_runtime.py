@@ -74,5 +74,5 @@ def run_hook(what: str, fn: Callable[..., T], *args: Any) -> T:
         return fn(*args)
     except RuntimeFunctionError:
         raise
-    except Exception as exc:  # noqa: BLE001 - server code may raise anything; the caller reports it
+    except Exception as exc:
         raise RuntimeFunctionError(str(exc) or f"{what} raised {type(exc).__name__}") from exc

@@ -23,7 +23,7 @@ from ._runtime import RuntimeFunctionError, call_route
 if TYPE_CHECKING:
     from ._hub import Hub
 
-__all__ = ["NakamaModule", "WALLET_MIGRATIONS"]
+__all__ = ["WALLET_MIGRATIONS", "NakamaModule"]
 
 T = TypeVar("T")
 log = logging.getLogger("nakama_sync.devserver.runtime")
