@@ -2,7 +2,7 @@
 
 Load it with  python -m nakama_sync.devserver --modules samples/authoritative/server
 (samples/authoritative/client.py does that for you). The same module for a real Nakama, in Lua, is
-docs/runtime_squares.lua; docs/runtime.md explains the port line by line.
+docs/lua/squares.lua and docs/lua/squares_match.lua; docs/runtime.md explains the port line by line.
 
 - RPC ``squares_join`` -> the id of an open match (a new one when every match is full).
 - The matchmaker hook puts matched players in a fresh match (the client's ``--matchmaker`` option).
@@ -123,17 +123,17 @@ def squares_join(ctx: Any, payload: str) -> str:
     open_matches = nk.match_list(1, True, query="+label.game:squares +label.open:1")
     if open_matches:
         return str(open_matches[0]["match_id"])
-    return str(nk.match_create("squares", {}))
+    return str(nk.match_create("squares_match", {}))
 
 
 def matchmaker_matched(ctx: Any, matched: list[dict[str, Any]]) -> str:
-    return str(nk.match_create("squares", {}))
+    return str(nk.match_create("squares_match", {}))
 
 
 def init_module(ctx: Any, logger: Any, runtime: Any, initializer: Any) -> None:
     global nk
     nk = runtime
-    initializer.register_match("squares", SquaresMatch())
+    initializer.register_match("squares_match", SquaresMatch())
     initializer.register_rpc("squares_join", squares_join)
     initializer.register_matchmaker_matched(matchmaker_matched)
     logger.info("squares module loaded")
