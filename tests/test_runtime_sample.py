@@ -18,6 +18,7 @@ import nakama_sync
 from nakama_sync.devserver import DevServer, ModuleLoadError
 
 from ._runtime_fixtures import Rt, pytestmark, rt_fixture  # noqa: F401
+from .test_devserver_lifecycle import _free_port
 from .test_devserver_realtime_base import WAIT
 from .test_samples import ROOT, keep_screenshot, load_sample
 
@@ -124,7 +125,8 @@ def http_base_of(server: DevServer) -> str:
 
 
 def test_cli_loads_modules(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "nakama_sync.devserver", "--port", "7510", "--modules",
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "nakama_sync.devserver", "--port", str(port), "--modules",
                              str(SAMPLE_SERVER)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             cwd=ROOT)
     lines: list[str] = []
@@ -140,7 +142,7 @@ def test_cli_loads_modules(tmp_path: Path) -> None:
     reader.start()
     try:
         assert ready.wait(30), "".join(lines)
-        resp = requests.post("http://127.0.0.1:7510/v2/rpc/squares_join", params={"http_key": "defaulthttpkey"},
+        resp = requests.post(f"http://127.0.0.1:{port}/v2/rpc/squares_join", params={"http_key": "defaulthttpkey"},
                              json="", timeout=WAIT)
         assert resp.status_code == 200 and resp.json()["payload"].endswith(".nakama"), resp.text
     finally:

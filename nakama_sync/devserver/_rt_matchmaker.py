@@ -17,7 +17,9 @@ Nakama's ``processDefault``):
    token, all users, itself) and the matched tickets are removed.
 
 The token is an HS256 JWT signed with ``config.encryption_key``, claims ``{"exp": now+30,
-"mid": "<uuid4>."}``; ``match_join {token}`` (``_rt_match.py``) creates that relayed match.
+"mid": "<uuid4>."}``; ``match_join {token}`` (``_rt_match.py``) creates that relayed match. When server
+code registered a matchmaker-matched hook (``_runtime_hooks.py``) and it returns a match id, the
+event carries ``match_id`` instead of ``token``.
 
 Limits: ``config.matchmaker_max_tickets`` (3) per session (party tickets count for every member) and per
 party. A session's tickets go when it closes; a party's when its membership changes (``_rt_party.py``).
