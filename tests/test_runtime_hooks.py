@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from nakama_sync.devserver import RuntimeFunctionError
-from nakama_sync.devserver._runtime_hooks import Initializer
+from nakama_sync.devserver import Initializer
 
 from ._runtime_fixtures import Rt, pytestmark, rt_fixture  # noqa: F401
 from .conftest import unique
