@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from nakama_sync.devserver import RuntimeFunctionError
-from nakama_sync.devserver import Initializer
+from nakama_sync.devserver import Initializer, RuntimeFunctionError
 
 from ._runtime_fixtures import Rt, pytestmark, rt_fixture  # noqa: F401
 from .conftest import unique
