@@ -122,6 +122,23 @@ def test_tick_rate_and_label_bounds(rt: Rt, tick_rate: Any, label: str, message:
     assert rt.nk.match_get(rt.nk.match_create("edge"))["tick_rate"] == 60
 
 
+class _BrokenInit(_Game):
+    def match_init(self, ctx: Any, params: dict[str, Any]) -> tuple[Any, Any, Any]:
+        raise ZeroDivisionError("init bug")
+
+
+def test_a_raising_match_init_refuses_match_create(rt: Rt) -> None:
+    rt.server.register_match_handler("broken", _BrokenInit())
+    rt.server.register_match_handler("game", _Game())
+    with pytest.raises(RuntimeFunctionError) as err:
+        rt.nk.match_create("broken")
+    assert (err.value.code, err.value.message) == (13, "match_init of broken failed: init bug")
+    u = rt.user()
+    resp = rt.http(u, "POST", "/v2/rpc/no_such_rpc", json="")
+    assert resp.status_code == 404                         # the server answers as before
+    assert rt.nk.match_get(rt.nk.match_create("game")) is not None
+
+
 @pytest.mark.parametrize("how", ["loop", "join_attempt", "signal"])
 def test_a_raising_handler_ends_its_match_not_the_server(rt: Rt, how: str,
                                                          caplog: pytest.LogCaptureFixture) -> None:

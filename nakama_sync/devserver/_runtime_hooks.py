@@ -182,6 +182,8 @@ class RuntimeBinding:
 
     def rt_before(self, session: WsSession, key: str, msg: dict[str, Any]) -> dict[str, Any] | None:
         """The message to handle (maybe changed by a hook), None when a hook disabled it. WsFailure 7 on error."""
+        if not self.hooks.rt_before:   # the common case: every message passes by here
+            return msg
         fn = self.hooks.rt_before.get(_rt_name(key))
         if fn is None or key == "rpc":
             return msg
@@ -197,6 +199,8 @@ class RuntimeBinding:
         return changed
 
     def rt_after(self, session: WsSession, key: str, out: Any, msg: dict[str, Any]) -> None:
+        if not self.hooks.rt_after:
+            return
         fn = self.hooks.rt_after.get(_rt_name(key))
         if fn is None or key == "rpc":
             return
