@@ -176,7 +176,10 @@ def test_stream_functions_against_the_socket(rt: Rt) -> None:
     assert rt.nk.stream_user_join(a.user.user_id, a.session_id, stream) is False
     rt.nk.stream_user_join(b.user.user_id, b.session_id, stream, hidden=True)
     assert a.push("stream_presence_event")["joins"][0]["session_id"] == a.session_id
-    assert [p["session_id"] for p in rt.nk.stream_user_list(stream)] == [a.session_id]
+    listed = rt.nk.stream_user_list(stream)
+    assert [(p["session_id"], p["hidden"]) for p in listed] == [(a.session_id, False), (b.session_id, True)]
+    assert [p["session_id"] for p in rt.nk.stream_user_list(stream, include_hidden=False)] == [a.session_id]
+    assert [p["session_id"] for p in rt.nk.stream_user_list(stream, include_not_hidden=False)] == [b.session_id]
     assert rt.nk.stream_count(stream) == 2
     assert rt.nk.stream_send(stream, "hello") == 2
     for c in (a, b):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._http import INVALID_ARGUMENT, NOT_FOUND
 from ._runtime import RuntimeFunctionError, call_route
+from ._ws import presence_of
 
 if TYPE_CHECKING:
     from ._hub import Hub
@@ -347,10 +348,20 @@ class NakamaModule:
         key = _stream_key(stream)
         return self._run(lambda hub: bool(hub.streams.leave(self._session(hub, user_id, session_id), key)))  # type: ignore[attr-defined]
 
-    def stream_user_list(self, stream: dict[str, Any]) -> list[dict[str, Any]]:
-        """The visible presences of a stream. Example: ``nk.stream_user_list({"mode": 99, "label": "lobby"})``"""
+    def stream_user_list(self, stream: dict[str, Any], include_hidden: bool = True,
+                         include_not_hidden: bool = True) -> list[dict[str, Any]]:
+        """The presences in a stream (with ``node``, ``hidden``, ``persistence``), in join order.
+
+        Example: ``nk.stream_user_list({"mode": 99, "label": "lobby"}, include_hidden=False)``
+        """
         key = _stream_key(stream)
-        return list(self._run(lambda hub: hub.streams.presences(key)))  # type: ignore[attr-defined]
+
+        def run(hub: Hub) -> list[dict[str, Any]]:
+            members = hub.streams.streams.get(key, {})  # type: ignore[attr-defined]
+            return [presence_of(session, node=hub.config.node, hidden=hidden, persistence=persistence)
+                    for session, hidden, persistence in members.values()
+                    if (include_hidden if hidden else include_not_hidden)]
+        return self._run(run)
 
     def stream_count(self, stream: dict[str, Any]) -> int:
         """How many sockets are in a stream, hidden ones included. Example: ``nk.stream_count(s)``"""
