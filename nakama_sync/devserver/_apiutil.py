@@ -81,31 +81,44 @@ def encode_cursor(data: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(text: str, message: str = "Cursor is invalid or expired.") -> Any:
-    """The data of a cursor made by :func:`encode_cursor`, or 400 ``message``."""
+_INT64 = (-(2 ** 63), 2 ** 63 - 1)
+
+
+def _fits(value: Any, kind: type) -> bool:
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool) and _INT64[0] <= value <= _INT64[1]
+    return isinstance(value, kind)
+
+
+def decode_cursor(text: str, message: str, kinds: tuple[type, ...]) -> list[Any]:
+    """The fields of a cursor made by :func:`encode_cursor` from a list of ``kinds`` (int or str).
+
+    Anything else (bad base64 or JSON, an object, a list of another length or other types, an integer
+    beyond int64) is 400 ``message``: a cursor is client input. Example:
+    ``read, key, user_id = decode_cursor(text, "Malformed cursor was used.", (int, str, str))``
+    """
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        return json.loads(raw)
-    except (ValueError, TypeError) as exc:
+        data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (ValueError, TypeError, RecursionError) as exc:
         raise ApiFailure(INVALID_ARGUMENT, message) from exc
+    if not isinstance(data, list) or len(data) != len(kinds) or not all(map(_fits, data, kinds)):
+        raise ApiFailure(INVALID_ARGUMENT, message)
+    return data
 
 
 def keyset_page(db: Database, table: str, where: list[str], params: list[Any], keys: tuple[str, str],
                 cursor: str | None, limit: int, invalid: str = "Cursor is invalid or expired.",
-                ) -> tuple[list[sqlite3.Row], str | None]:
+                kinds: tuple[type, type] = (int, int)) -> tuple[list[sqlite3.Row], str | None]:
     """One page of ``table`` rows matching ``where``, ordered by the two ``keys``, after ``cursor``.
 
     Returns the rows and the cursor of the next page (``None`` on the last page). A cursor that does not
-    decode is ``invalid`` (400). Example: ``rows, nxt = keyset_page(db, "group_edge", ["group_id = ?"],
-    [gid], ("state", "position"), req.q("cursor"), 100)``
+    decode to two values of ``kinds`` is ``invalid`` (400). Example: ``rows, nxt = keyset_page(db,
+    "group_edge", ["group_id = ?"], [gid], ("state", "position"), req.q("cursor"), 100)``
     """
     where, params = list(where), list(params)
     if cursor:
-        data = decode_cursor(cursor, invalid)
-        if not isinstance(data, list) or len(data) != 2:
-            raise ApiFailure(INVALID_ARGUMENT, invalid)
+        params += decode_cursor(cursor, invalid, kinds)
         where.append(f"({keys[0]}, {keys[1]}) > (?, ?)")
-        params += data
     rows = db.all(f"SELECT * FROM {table} WHERE {' AND '.join(where) or '1 = 1'}"
                   f" ORDER BY {keys[0]}, {keys[1]} LIMIT ?", (*params, limit + 1))
     following = None

@@ -12,6 +12,9 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import re
+import sqlite3
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -30,6 +33,8 @@ __all__ = [
     "compact",
     "error_response",
     "json_response",
+    "parse_go_int",
+    "read_body",
 ]
 
 # gRPC code -> HTTP status, as grpc-gateway maps them (PROTOCOL.md §1.4)
@@ -116,7 +121,7 @@ class ApiRequest:
             else:
                 try:
                     self._json = json.loads(self.raw_body)
-                except ValueError as exc:
+                except (ValueError, RecursionError) as exc:   # RecursionError: absurdly deep nesting
                     raise ApiFailure(INVALID_ARGUMENT, f"invalid character in request body: {exc}") from exc
         return self._json
 
@@ -150,14 +155,41 @@ class ApiRequest:
             raise ApiFailure(INVALID_ARGUMENT, f"invalid value for bool field {name}: {value!r}")
         return parsed
 
-    def q_int(self, name: str, default: int | None = None) -> int | None:
+    def q_int(self, name: str, default: int | None = None, kind: str = "int32") -> int | None:
+        """An integer query parameter of the protobuf type ``kind`` (int32, int64, uint32).
+
+        Parsed as grpc-gateway does (Go's strconv): no spaces or underscores, and a value out of the
+        type's range is 400 naming the field. Example: ``req.q_int("expiry", kind="int64")``
+        """
         value = self.q(name)
         if value is None or value == "":
             return default
-        try:
-            return int(value)
-        except ValueError as exc:
-            raise ApiFailure(INVALID_ARGUMENT, f"invalid value for int field {name}: {value!r}") from exc
+        return parse_go_int(value, name, kind)
+
+
+_INT_RANGES = {"int32": (-(2 ** 31), 2 ** 31 - 1), "int64": (-(2 ** 63), 2 ** 63 - 1),
+               "uint32": (0, 2 ** 32 - 1), "uint64": (0, 2 ** 64 - 1)}
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+_GO_UINT = re.compile(r"[0-9]+")
+
+
+def parse_go_int(value: str, name: str, kind: str) -> int:
+    """``value`` parsed as grpc-gateway parses the query field ``name`` of protobuf type ``kind``.
+
+    Raises ApiFailure 3 with grpc-gateway's message (``parsing field "limit": strconv.ParseInt: ...``).
+    Example: ``parse_go_int("12", "limit", "int32") == 12``
+    """
+    low, high = _INT_RANGES[kind]
+    func = "ParseUint" if low == 0 else "ParseInt"
+    if (_GO_UINT if low == 0 else _GO_INT).fullmatch(value) is None:
+        reason = "invalid syntax"
+    else:
+        number = int(value)
+        if low <= number <= high:
+            return number
+        reason = "value out of range"
+    raise ApiFailure(INVALID_ARGUMENT, f"parsing field {json.dumps(name)}: strconv.{func}: parsing "
+                                       f"{json.dumps(value, ensure_ascii=False)}: {reason}")
 
 
 def parse_bool(value: str) -> bool | None:
@@ -230,12 +262,29 @@ def check_bearer(hub: Hub, request: web.Request) -> tuple[str, dict[str, Any]]:
     return token, claims
 
 
+# What a bad value that slipped past a handler's checks raises when it reaches SQLite or int()
+# (a list bound as a parameter, an integer beyond 64 bits, a huge digit string): the caller's fault.
+_BAD_INPUT_ERRORS = (OverflowError, sqlite3.InterfaceError, sqlite3.ProgrammingError, RecursionError)
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The request body, gunzipped when sent so; 400 as Nakama when it is over the size limit."""
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise ApiFailure(INVALID_ARGUMENT, "http: request body too large") from exc
+    if request.headers.get("Content-Encoding", "") == "gzip" and raw:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ApiFailure(INVALID_ARGUMENT, f"invalid gzip request body: {exc}") from exc
+    return raw
+
+
 def _wrap(hub: Hub, handler: Handler, auth: str) -> Callable[[web.Request], Any]:
     async def view(request: web.Request) -> web.StreamResponse:
         try:
-            raw = await request.read()
-            if request.headers.get("Content-Encoding", "") == "gzip" and raw:
-                raw = gzip.decompress(raw)
+            raw = await read_body(request)
             req = ApiRequest(hub, request, dict(request.match_info), request.query, raw)
             if auth == "basic":
                 user = _basic_user(request)
@@ -253,6 +302,9 @@ def _wrap(hub: Hub, handler: Handler, auth: str) -> Callable[[web.Request], Any]
             return json_response(result if result is not None else {}, 200, request)
         except ApiFailure as failure:
             return error_response(failure, request)
+        except _BAD_INPUT_ERRORS as exc:
+            hub.log.warning("bad input on %s %s: %s: %s", request.method, request.path, type(exc).__name__, exc)
+            return error_response(ApiFailure(INVALID_ARGUMENT, "Invalid argument."), request)
         except Exception:  # a bug in the dev server: answer as Nakama's Internal error, and log it
             hub.log.exception("dev server error on %s %s", request.method, request.path)
             return error_response(ApiFailure(INTERNAL, "Internal server error"), request)

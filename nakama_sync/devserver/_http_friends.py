@@ -195,10 +195,9 @@ def install(hub: Hub) -> None:
         offset = 0
         cursor = req.q("cursor")
         if cursor:
-            data = decode_cursor(cursor, "Cursor is invalid.")
-            if not isinstance(data, int) or data < 0:
+            (offset,) = decode_cursor(cursor, "Cursor is invalid.", (int,))
+            if offset < 0:
                 raise ApiFailure(INVALID_ARGUMENT, "Cursor is invalid.")
-            offset = data
         chunk = rows[offset:offset + limit]
         users = {r["id"]: r for r in accounts().rows_by_ids([r["user_id"] for r in chunk])}
         items = [{"referrer": r["referrer"], "user": accounts().user_wire(users[r["user_id"]])}
@@ -207,7 +206,7 @@ def install(hub: Hub) -> None:
         if items:
             out["friends_of_friends"] = items
         if offset + limit < len(rows):
-            out["cursor"] = encode_cursor(offset + limit)
+            out["cursor"] = encode_cursor([offset + limit])
         return out
 
     def import_facebook(req: ApiRequest) -> dict[str, Any]:

@@ -225,7 +225,8 @@ def install(hub: Hub) -> None:
         if is_open is not None:
             where.append("open = ?")
             params.append(int(is_open))
-        rows, following = keyset_page(db, "groups", where, params, ("name", "id"), req.q("cursor"), limit)
+        rows, following = keyset_page(db, "groups", where, params, ("name", "id"), req.q("cursor"), limit,
+                                      kinds=(str, str))
         out: dict[str, Any] = {}
         if rows:
             out["groups"] = [group_wire(r) for r in rows]

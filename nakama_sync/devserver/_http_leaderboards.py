@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ._apiutil import decode_cursor, encode_cursor, int_value, is_uuid, limit_param, pg_json, time_s, time_us
-from ._http import FAILED_PRECONDITION, INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, ApiFailure, ApiRequest
+from ._http import FAILED_PRECONDITION, INTERNAL, INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, ApiFailure, ApiRequest
 from ._leaderboard_defs import BoardDef
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def install(hub: Hub) -> None:
         return board
 
     def period(board: BoardDef, req: ApiRequest, now: float) -> int:
-        expiry = req.q_int("expiry")
+        expiry = req.q_int("expiry", kind="int64")
         if expiry is not None and expiry < 0:
             raise ApiFailure(INVALID_ARGUMENT, "Expiry time must be greater than or equal to 0.")
         return expiry if expiry else board.expiry_at(now)
@@ -121,19 +121,18 @@ def install(hub: Hub) -> None:
         if chunk:
             out["records"] = [_record_wire(board, r, offset + i + 1) for i, r in enumerate(chunk)]
         if offset + limit < len(rows) and chunk:
-            out["next_cursor"] = encode_cursor({"b": board.id, "e": expiry, "o": offset + limit})
+            out["next_cursor"] = encode_cursor([board.id, expiry, offset + limit])
         if offset > 0 and chunk:
-            out["prev_cursor"] = encode_cursor({"b": board.id, "e": expiry, "o": max(0, offset - limit)})
+            out["prev_cursor"] = encode_cursor([board.id, expiry, max(0, offset - limit)])
         return out
 
     def cursor_offset(board: BoardDef, cursor: str | None, expiry: int) -> int:
         if not cursor:
             return 0
-        data = decode_cursor(cursor, "Cursor is invalid or expired.")
-        if not isinstance(data, dict) or data.get("b") != board.id or data.get("e") != expiry \
-                or not isinstance(data.get("o"), int) or data["o"] < 0:
+        board_id, cursor_expiry, offset = decode_cursor(cursor, "Cursor is invalid or expired.", (str, int, int))
+        if board_id != board.id or cursor_expiry != expiry or offset < 0:
             raise ApiFailure(INVALID_ARGUMENT, "Cursor is invalid or expired.")
-        return int(data["o"])
+        return int(offset)
 
     def list_records(req: ApiRequest, tournament: bool) -> dict[str, Any]:
         board = board_or_404(req, tournament)
@@ -162,7 +161,7 @@ def install(hub: Hub) -> None:
         owner = req.match_info["owner_id"]
         if not is_uuid(owner):
             raise ApiFailure(INVALID_ARGUMENT, "Invalid owner ID.")
-        limit = limit_param(req.q_int("limit"), 1, 1, 100)
+        limit = limit_param(req.q_int("limit", kind="uint32"), 1, 1, 100)
         now = time.time()
         expiry = period(board, req, now)
         rows = ranked(board, expiry)
@@ -243,6 +242,8 @@ def install(hub: Hub) -> None:
                     new = (score, subscore)
                 elif op == 3:
                     new = (old[0] + score, old[1] + subscore)
+                    if not all(_INT64[0] <= v <= _INT64[1] for v in new):   # Postgres: bigint out of range
+                        raise ApiFailure(INTERNAL, "Error writing score to leaderboard.")
                 else:
                     new = (max(old[0] - score, 0), max(old[1] - subscore, 0))
                 if update:
@@ -294,22 +295,19 @@ def install(hub: Hub) -> None:
 
     def list_tournaments(req: ApiRequest) -> dict[str, Any]:
         limit = limit_param(req.q_int("limit"), 100, 1, 100)
-        cat_start, cat_end = req.q_int("category_start"), req.q_int("category_end")
+        cat_start, cat_end = req.q_int("category_start", kind="uint32"), req.q_int("category_end", kind="uint32")
         for value in (cat_start, cat_end):
             if value is not None and not 0 <= value < 128:
                 raise ApiFailure(INVALID_ARGUMENT, "Tournament category must be 0-127.")
         if cat_start is not None and cat_end is not None and cat_end < cat_start:
             raise ApiFailure(INVALID_ARGUMENT, "Tournament category end must be greater than category start.")
-        start_time, end_time = req.q_int("start_time"), req.q_int("end_time")
+        start_time, end_time = req.q_int("start_time", kind="uint32"), req.q_int("end_time", kind="uint32")
         if start_time is not None and end_time is not None and end_time and end_time < start_time:
             raise ApiFailure(INVALID_ARGUMENT, "Tournament end time must be greater than start time.")
         after = ""
         cursor = req.q("cursor")
         if cursor:
-            data = decode_cursor(cursor, "Cursor is invalid or expired.")
-            if not isinstance(data, dict) or not isinstance(data.get("t"), str):
-                raise ApiFailure(INVALID_ARGUMENT, "Cursor is invalid or expired.")
-            after = data["t"]
+            (after,) = decode_cursor(cursor, "Cursor is invalid or expired.", (str,))
         chosen = []
         for board in sorted((b for b in registry.boards.values() if b.tournament), key=lambda b: b.id):
             if after and board.id <= after:
@@ -328,7 +326,7 @@ def install(hub: Hub) -> None:
         if chosen[:limit]:
             out["tournaments"] = [tournament_wire(b, now) for b in chosen[:limit]]
         if len(chosen) > limit:
-            out["cursor"] = encode_cursor({"t": chosen[limit - 1].id})
+            out["cursor"] = encode_cursor([chosen[limit - 1].id])
         return out
 
     def join_tournament(req: ApiRequest) -> dict[str, Any]:

@@ -169,11 +169,8 @@ def install(hub: Hub) -> None:
             params.append(owner)
         cursor = req.q("cursor")
         if cursor:
-            data = decode_cursor(cursor, "Malformed cursor was used.")
-            if not isinstance(data, list) or len(data) != 3:
-                raise ApiFailure(INVALID_ARGUMENT, "Malformed cursor was used.")
+            params += decode_cursor(cursor, "Malformed cursor was used.", (int, str, str))
             where += " AND (read, key, user_id) > (?, ?, ?)"
-            params += data
         rows = db.all(f"SELECT * FROM storage WHERE {where} ORDER BY read, key, user_id LIMIT ?",
                       (*params, limit + 1))
         out: dict[str, Any] = {}

@@ -70,6 +70,9 @@ class Hub:
         self.notify: Callable[..., dict[str, Any]]
         # token-id checks, filled in by the accounts module (logout support)
         self.is_token_revoked: Callable[[dict[str, Any]], bool] = lambda claims: False
+        # user id -> unix second of the last "log out everywhere" or deletion (see _revocation)
+        self.tokens_invalidated_at: dict[str, int] = {}
+        self.socket_token_admitted: Callable[[dict[str, Any]], bool] = lambda claims: True
         self.shutting_down = False
 
     # ---- tokens ---------------------------------------------------------------------------

@@ -27,13 +27,17 @@ def _encode_cursor(channel_id: str, row: Any, forward: bool, is_next: bool) -> s
     return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
 
 
+def _is_int64(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -(2 ** 63) <= value < 2 ** 63
+
+
 def _decode_cursor(text: str, channel_id: str, forward: bool) -> dict[str, Any]:
     try:
         data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         ok = (isinstance(data, dict) and data.get("c") == channel_id and data.get("f") is forward
-              and isinstance(data.get("t"), int) and isinstance(data.get("i"), str)
+              and _is_int64(data.get("t")) and isinstance(data.get("i"), str)
               and isinstance(data.get("n"), bool))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         ok = False
     if not ok:
         raise ApiFailure(BAD_INPUT, "Cursor is invalid or expired.")

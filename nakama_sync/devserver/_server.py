@@ -31,6 +31,7 @@ _MODULES = [
     "_ws",
     "_http_accounts",
     "_http_account_profile",
+    "_revocation",
     "_http_rpc",
     "_rt_notifications",
     "_http_friends",

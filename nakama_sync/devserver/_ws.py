@@ -217,13 +217,14 @@ async def websocket_view(request: web.Request) -> web.StreamResponse:
         token = header[7:] if header.startswith("Bearer ") else ""
     else:
         token = request.query.get("token", "")
-    # Like Nakama 3.40, the upgrade checks signature and expiry, not logout (PROTOCOL.md §4 quirk).
+    # Like Nakama 3.40, the upgrade checks signature, expiry and "log out everywhere", not the logout
+    # of one single token (PROTOCOL.md §4 quirk; see _revocation).
     from . import _jwt
     try:
         claims = _jwt.decode(token, hub.config.encryption_key, now=time.time()) if token else None
     except _jwt.InvalidToken:
         claims = None
-    if not claims or not isinstance(claims.get("uid"), str):
+    if not claims or not isinstance(claims.get("uid"), str) or not hub.socket_token_admitted(claims):
         return web.Response(status=401, text="Missing or invalid token\n", content_type="text/plain")
     status = parse_bool(request.query.get("status", "")) or False
     ws = web.WebSocketResponse(autoping=False, autoclose=False, compress=False,
