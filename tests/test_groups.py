@@ -80,11 +80,15 @@ def test_promote_demote_kick_ban(client, new_session):
     assert b.user_id not in _members(client, a, g.id)
     client.ban_group_users(a, g.id, [c.user_id])
     assert c.user_id not in _members(client, a, g.id)
-    with pytest.raises(ApiError):
-        client.join_group(c, g.id)
-    with pytest.raises(ApiError):  # a plain member cannot add users
-        client.join_group(b, g.id)
+    client.join_group(c, g.id)   # a banned user's join is accepted and changes nothing (as Nakama)
+    assert c.user_id not in _members(client, a, g.id)
+    banned = client.list_group_users(a, g.id, state=4).group_users  # banned (no GroupUserState name)
+    assert [m.user.id for m in banned] == [c.user_id]
+    client.join_group(b, g.id)
+    with pytest.raises(ApiError) as exc:  # a plain member cannot add users
         client.add_group_users(b, g.id, [c.user_id])
+    assert (exc.value.status_code, exc.value.grpc_code, exc.value.message) == \
+        (404, 5, "Group not found or permission denied.")
 
 
 def test_list_group_users_walks_pages(client, new_session):

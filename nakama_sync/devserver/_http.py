@@ -13,6 +13,7 @@ import base64
 import gzip
 import json
 import re
+import urllib.parse
 import sqlite3
 import zlib
 from collections.abc import Callable
@@ -35,6 +36,7 @@ __all__ = [
     "json_response",
     "parse_go_int",
     "read_body",
+    "request_guard",
 ]
 
 # gRPC code -> HTTP status, as grpc-gateway maps them (PROTOCOL.md §1.4)
@@ -311,3 +313,50 @@ def _wrap(hub: Hub, handler: Handler, auth: str) -> Callable[[web.Request], Any]
 
     return view
 
+
+
+# Go's net/http reads at most MaxHeaderBytes (Nakama: 5120) + 4096 bytes of request line and headers.
+MAX_HEADER_BYTES = 5120 + 4096
+# aiohttp's own line limits are raised to this, so that longer requests reach request_guard and get
+# Go's answer; only a line beyond it gets aiohttp's plain 400.
+AIOHTTP_LINE_LIMIT = 1 << 20
+
+
+def clean_path(path: str) -> str:
+    """Go's path.Clean as gorilla/mux applies it (a trailing slash kept): ``/a/../b//c/`` -> ``/b/c/``."""
+    out: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(part)
+    cleaned = "/" + "/".join(out)
+    if path.endswith("/") and cleaned != "/":
+        cleaned += "/"
+    return cleaned
+
+
+@web.middleware
+async def request_guard(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
+    """What Nakama's HTTP stack answers before any handler runs.
+
+    Request line and headers over Go's limit: 431 in plain text. A path that is not clean once decoded
+    (``..`` or ``.`` segments, ``//``, also spelled ``%2F``): gorilla/mux's 301 to the cleaned path,
+    so ``/v2/storage/..%2F..%2Fetc%2Fpasswd`` never reaches the storage routes.
+    """
+    size = len(request.method) + len(request.raw_path) + 11
+    size += sum(len(k) + len(v) + 4 for k, v in request.raw_headers)
+    if size > MAX_HEADER_BYTES:
+        return web.Response(status=431, text="431 Request Header Fields Too Large", content_type="text/plain",
+                            headers={"Connection": "close"})
+    path = request.path
+    cleaned = clean_path(path)
+    if cleaned != path:
+        location = urllib.parse.quote(cleaned, safe="/:@!$&'()*+,;=~")
+        if request.query_string:
+            location += "?" + request.query_string
+        return web.Response(status=301, headers={"Location": location})
+    return await handler(request)

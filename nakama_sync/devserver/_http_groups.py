@@ -21,7 +21,7 @@ from ._apiutil import (
     str_value,
     time_s,
 )
-from ._http import ALREADY_EXISTS, INVALID_ARGUMENT, NOT_FOUND, ApiFailure, ApiRequest
+from ._http import ALREADY_EXISTS, INTERNAL, INVALID_ARGUMENT, NOT_FOUND, ApiFailure, ApiRequest
 
 if TYPE_CHECKING:
     from ._hub import Hub
@@ -56,7 +56,14 @@ MIGRATIONS = [
 
 SUPERADMIN, ADMIN, MEMBER, JOIN_REQUEST, BANNED = 0, 1, 2, 3, 4
 _NOT_FOUND = "Group not found."
-_DENIED = "Group not found or you're not allowed to make this change."
+_DENIED = "Group not found or permission denied."
+# Postgres column sizes of Nakama's groups table: longer values (or a NUL) fail its query with 500
+_COLUMN_SIZES = {"name": 255, "description": 255, "avatar_url": 512, "lang_tag": 18}
+
+
+def _postgres_refuses(fields: dict[str, Any]) -> bool:
+    return any(isinstance(v, str) and ("\x00" in v or len(v) > _COLUMN_SIZES.get(k, len(v)))
+               for k, v in fields.items())
 
 
 class Groups:
@@ -137,8 +144,14 @@ def install(hub: Hub) -> None:
         if chat is not None:
             chat.post_system_message(group_id, code, user_id, username)
 
+    def group_id(req: ApiRequest) -> str:
+        gid = req.match_info["group_id"]
+        if not is_uuid(gid):
+            raise ApiFailure(INVALID_ARGUMENT, "Group ID must be a valid ID.")
+        return gid
+
     def group_or_404(req: ApiRequest) -> Any:
-        row = groups.group(req.match_info["group_id"])
+        row = groups.group(group_id(req))
         if row is None:
             raise ApiFailure(NOT_FOUND, _NOT_FOUND)
         return row
@@ -155,7 +168,10 @@ def install(hub: Hub) -> None:
             raise ApiFailure(INVALID_ARGUMENT, "Group name must be set.")
         max_count = int_value(body.get("max_count"), "max_count") or 100
         if max_count < 1:
-            raise ApiFailure(INVALID_ARGUMENT, "Group max count must be >= 1.")
+            raise ApiFailure(INVALID_ARGUMENT, "Group max count must be >= 1 when set.")
+        texts = {key: str_value(body.get(key), key) for key in ("name", "description", "avatar_url", "lang_tag")}
+        if _postgres_refuses(texts) or max_count >= 2 ** 31:
+            raise ApiFailure(INTERNAL, "Error while trying to create group.")
         if db.one("SELECT 1 FROM groups WHERE name = ?", (name,)) is not None:
             raise ApiFailure(ALREADY_EXISTS, "Group name is in use.")
         gid, now = str(uuid.uuid4()), time.time()
@@ -170,9 +186,7 @@ def install(hub: Hub) -> None:
         return group_wire(groups.group(gid))
 
     def update(req: ApiRequest) -> dict[str, Any]:
-        row = group_or_404(req)
-        if groups.state(row["id"], req.user_id) not in (SUPERADMIN, ADMIN):
-            raise ApiFailure(NOT_FOUND, "Group not found or you're not allowed to update.")
+        gid = group_id(req)
         body = req.body()
         changes: dict[str, Any] = {}
         for key in ("name", "description", "lang_tag", "avatar_url"):
@@ -181,12 +195,21 @@ def install(hub: Hub) -> None:
                 changes[key] = value
         if changes.get("name") == "":
             raise ApiFailure(INVALID_ARGUMENT, "Group name cannot be empty.")
+        if changes.get("lang_tag") == "":
+            raise ApiFailure(INVALID_ARGUMENT, "Group language cannot be empty.")
         is_open = bool_value(body.get("open"), "open")
         if is_open is not None:
             changes["open"] = int(is_open)
+        row = groups.group(gid)
+        if row is None or groups.state(gid, req.user_id) not in (SUPERADMIN, ADMIN):
+            raise ApiFailure(NOT_FOUND, "Group not found or you're not allowed to update.")
+        if not changes:
+            raise ApiFailure(INVALID_ARGUMENT, "Specify at least one field to update.")
+        if _postgres_refuses(changes):
+            raise ApiFailure(INTERNAL, "Error while trying to update group.")
         if "name" in changes and db.one("SELECT 1 FROM groups WHERE name = ? AND id != ?",
                                         (changes["name"], row["id"])) is not None:
-            raise ApiFailure(ALREADY_EXISTS, "Group name is in use.")
+            raise ApiFailure(INVALID_ARGUMENT, "Group name is in use.")
         if changes:
             sets = ", ".join(f"{k} = ?" for k in changes)
             db.execute(f"UPDATE groups SET {sets}, update_time = ? WHERE id = ?",
@@ -194,10 +217,10 @@ def install(hub: Hub) -> None:
         return {}
 
     def delete(req: ApiRequest) -> dict[str, Any]:
-        row = group_or_404(req)
-        if groups.state(row["id"], req.user_id) != SUPERADMIN:
-            raise ApiFailure(NOT_FOUND, "Group not found or you're not allowed to delete.")
-        db.execute("DELETE FROM groups WHERE id = ?", (row["id"],))
+        gid = group_id(req)
+        if groups.state(gid, req.user_id) != SUPERADMIN:   # Nakama: InvalidArgument here, not NotFound
+            raise ApiFailure(INVALID_ARGUMENT, "Group not found or you're not allowed to delete.")
+        db.execute("DELETE FROM groups WHERE id = ?", (gid,))
         return {}
 
     # ---- listing ----------------------------------------------------------------------------------
@@ -282,14 +305,11 @@ def install(hub: Hub) -> None:
     def join(req: ApiRequest) -> dict[str, Any]:
         row = group_or_404(req)
         gid = row["id"]
-        state = groups.state(gid, req.user_id)
-        if state == BANNED:
-            raise ApiFailure(NOT_FOUND, _NOT_FOUND)
-        if state is not None:
-            return {}
+        if row["edge_count"] >= row["max_count"]:   # checked first, as Nakama does
+            raise ApiFailure(INVALID_ARGUMENT, "Group is full.")
+        if groups.state(gid, req.user_id) is not None:
+            return {}   # already a member, an invitee or banned: no change
         if row["open"]:
-            if row["edge_count"] >= row["max_count"]:
-                raise ApiFailure(INVALID_ARGUMENT, "Group is full.")
             groups.set_state(gid, req.user_id, MEMBER)
             system_message(gid, 3, req.user_id, req.username)
             return {}
@@ -318,32 +338,42 @@ def install(hub: Hub) -> None:
         return {}
 
     def user_ids(req: ApiRequest) -> list[str]:
+        """The ``user_ids`` query values, each a valid UUID, the caller left out (Nakama skips self)."""
         ids = req.q_all("user_ids")
-        if not ids:
-            raise ApiFailure(INVALID_ARGUMENT, "User IDs must be set.")
         for uid in ids:
             if not is_uuid(uid):
-                raise ApiFailure(INVALID_ARGUMENT, "Invalid user ID.")
-        return ids
+                raise ApiFailure(INVALID_ARGUMENT, "User ID must be a valid ID.")
+        return [uid for uid in ids if uid != req.user_id]
 
-    def caller_rank(req: ApiRequest, row: Any, allowed: tuple[int, ...]) -> int:
-        state = groups.state(row["id"], req.user_id)
-        if state not in allowed:
+    def admin_op(req: ApiRequest) -> tuple[Any, list[str], int] | None:
+        """(group row, user ids, caller's rank) of an admin operation; None when there is nothing to do.
+
+        As Nakama: the group id is checked, then the user ids, then the caller's rank (a caller who is
+        not an admin of an existing group gets 404 "Group not found or permission denied.").
+        """
+        gid = group_id(req)
+        if not req.q_all("user_ids"):
+            return None
+        ids = user_ids(req)
+        state = groups.state(gid, req.user_id)
+        row = groups.group(gid)
+        if state not in (SUPERADMIN, ADMIN) or row is None:
             raise ApiFailure(NOT_FOUND, _DENIED)
-        return state  # type: ignore[return-value]
+        return row, ids, state
 
     def add(req: ApiRequest) -> dict[str, Any]:
-        row = group_or_404(req)
-        ids = user_ids(req)
-        caller_rank(req, row, (SUPERADMIN, ADMIN))
+        op = admin_op(req)
+        if op is None:
+            return {}
+        row, ids, _ = op
         gid = row["id"]
         known = {u["id"]: u["username"] for u in accounts().rows_by_ids(ids)}
+        if any(uid not in known for uid in ids):
+            raise ApiFailure(INVALID_ARGUMENT, "One or more users not found.")
         for uid in ids:
-            if uid not in known:
-                continue
             state = groups.state(gid, uid)
-            if state is not None and state <= MEMBER:
-                continue
+            if state is not None and state != JOIN_REQUEST:
+                continue   # members stay, banned users stay banned
             if groups.group(gid)["edge_count"] >= row["max_count"]:
                 raise ApiFailure(INVALID_ARGUMENT, "Group is full.")
             groups.set_state(gid, uid, MEMBER)
@@ -353,13 +383,12 @@ def install(hub: Hub) -> None:
         return {}
 
     def kick_or_ban(req: ApiRequest, ban: bool) -> dict[str, Any]:
-        row = group_or_404(req)
-        ids = user_ids(req)
-        rank = caller_rank(req, row, (SUPERADMIN, ADMIN))
+        op = admin_op(req)
+        if op is None:
+            return {}
+        row, ids, rank = op
         gid = row["id"]
         for uid in ids:
-            if uid == req.user_id:
-                raise ApiFailure(INVALID_ARGUMENT, "Cannot kick or ban self.")
             state = groups.state(gid, uid)
             if state is not None and state != BANNED and state <= rank and rank != SUPERADMIN:
                 continue  # an admin cannot remove an admin or a superadmin
@@ -378,9 +407,13 @@ def install(hub: Hub) -> None:
         return {}
 
     def promote_or_demote(req: ApiRequest, promote: bool) -> dict[str, Any]:
-        row = group_or_404(req)
-        ids = user_ids(req)
-        rank = caller_rank(req, row, (SUPERADMIN, ADMIN))
+        if not promote and not req.q_all("user_ids"):
+            group_id(req)
+            raise ApiFailure(INVALID_ARGUMENT, "User IDs must be set.")
+        op = admin_op(req)
+        if op is None:
+            return {}
+        row, ids, rank = op
         gid = row["id"]
         for uid in ids:
             state = groups.state(gid, uid)

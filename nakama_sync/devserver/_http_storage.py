@@ -11,8 +11,9 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from ._apiutil import decode_cursor, encode_cursor, int_value, is_uuid, limit_param, pg_json, time_s, time_us
-from ._http import INVALID_ARGUMENT, ApiFailure, ApiRequest
+from ._apiutil import (decode_cursor, encode_cursor, int_value, is_uuid, limit_param, pg_json, str_value, time_s,
+                       time_us)
+from ._http import INTERNAL, INVALID_ARGUMENT, ApiFailure, ApiRequest
 
 if TYPE_CHECKING:
     from ._hub import Hub
@@ -68,6 +69,34 @@ def _field(obj: dict[str, Any], name: str, camel: str | None = None) -> Any:
     return obj.get(camel) if camel else None
 
 
+def _text(obj: dict[str, Any], name: str, camel: str | None = None) -> str:
+    """A string field of a storage object or id: JSON strings only, as protojson decodes the body."""
+    return str_value(_field(obj, name, camel), name) or ""
+
+
+def _permission(obj: dict[str, Any], name: str, camel: str) -> int | None:
+    value = int_value(_field(obj, name, camel), name)
+    if value is not None and not -(2 ** 31) <= value < 2 ** 31:   # an Int32Value
+        raise ApiFailure(INVALID_ARGUMENT, f"invalid value for {name}: {value}")
+    return value
+
+
+def _postgres_refuses(*texts: str, limit: int | None = None) -> bool:
+    """True where Nakama's Postgres would fail the query: a NUL byte, or a VARCHAR(128) value too long."""
+    return any("\x00" in t for t in texts) or (limit is not None and any(len(t) > limit for t in texts))
+
+
+def _has_nul(value: Any) -> bool:
+    """A NUL anywhere in a parsed JSON value (jsonb refuses ``\\u0000``)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def install(hub: Hub) -> None:
     hub.db.register("storage", MIGRATIONS)
     db = hub.db
@@ -78,25 +107,28 @@ def install(hub: Hub) -> None:
             return {}
         checked = []
         for obj in objects:
-            collection, key, value = obj.get("collection") or "", obj.get("key") or "", obj.get("value") or ""
-            if not all(isinstance(x, str) for x in (collection, key, value)) or not collection or not key \
-                    or not value:
+            collection, key, value = _text(obj, "collection"), _text(obj, "key"), _text(obj, "value")
+            version = _text(obj, "version")
+            read = _permission(obj, "permission_read", "permissionRead")
+            write_perm = _permission(obj, "permission_write", "permissionWrite")
+            if not collection or not key:
                 raise ApiFailure(INVALID_ARGUMENT, _MUST_BE_SET)
-            read = int_value(_field(obj, "permission_read", "permissionRead"), "permission_read")
-            write_perm = int_value(_field(obj, "permission_write", "permissionWrite"), "permission_write")
             if read is not None and not 0 <= read <= 2:
                 raise ApiFailure(INVALID_ARGUMENT, "Invalid Read permission supplied. It must be either 0, 1 or 2.")
             if write_perm is not None and not 0 <= write_perm <= 1:
                 raise ApiFailure(INVALID_ARGUMENT, "Invalid Write permission supplied. It must be either 0 or 1.")
             try:
                 parsed = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 parsed = None
             if not isinstance(parsed, dict):
                 raise ApiFailure(INVALID_ARGUMENT, "Value must be a JSON object.")
-            version = obj.get("version") or ""
             checked.append((collection, key, value, version, 1 if read is None else read,
                             1 if write_perm is None else write_perm))
+        for collection, key, value, *_ in checked:
+            # Postgres refuses NULs in text and in jsonb (also the escape \u0000), and keys over 128 chars
+            if _postgres_refuses(collection, key, limit=128) or _has_nul(json.loads(value)):
+                raise ApiFailure(INTERNAL, "Error writing storage objects.")
         now = time.time()
         acks = []
         with db.transaction():
@@ -118,19 +150,28 @@ def install(hub: Hub) -> None:
                              "user_id": req.user_id, "create_time": time_us(created), "update_time": time_us(now)})
         return {"acks": acks}
 
-    def read(req: ApiRequest) -> dict[str, Any]:
-        ids = _objects(req.body(), "object_ids")
-        for oid in ids:
-            if not oid.get("collection") or not oid.get("key"):
+    def object_ids(req: ApiRequest) -> list[tuple[str, str, str, str]]:
+        """(collection, key, user_id, version) of each id in the body, type-checked."""
+        ids = []
+        for oid in _objects(req.body(), "object_ids"):
+            ids.append((_text(oid, "collection"), _text(oid, "key"), _text(oid, "user_id", "userId"),
+                        _text(oid, "version")))
+        for collection, key, _, _ in ids:
+            if not collection or not key:
                 raise ApiFailure(INVALID_ARGUMENT, _MUST_BE_SET)
-            owner = _field(oid, "user_id", "userId")
+        return ids
+
+    def read(req: ApiRequest) -> dict[str, Any]:
+        ids = object_ids(req)
+        for _, _, owner, _ in ids:
             if owner and not is_uuid(owner):
                 raise ApiFailure(INVALID_ARGUMENT, _BAD_USER)
+        if any(_postgres_refuses(collection, key) for collection, key, _, _ in ids):
+            raise ApiFailure(INTERNAL, "Error reading storage objects.")
         found = []
-        for oid in ids:
-            owner = _field(oid, "user_id", "userId") or "00000000-0000-0000-0000-000000000000"
+        for collection, key, owner, _ in ids:
             row = db.one("SELECT * FROM storage WHERE collection = ? AND key = ? AND user_id = ?",
-                         (oid["collection"], oid["key"], owner))
+                         (collection, key, owner or "00000000-0000-0000-0000-000000000000"))
             if row is None:
                 continue
             if row["read"] == 2 or (row["read"] == 1 and row["user_id"] == req.user_id):
@@ -138,19 +179,17 @@ def install(hub: Hub) -> None:
         return {"objects": found} if found else {}
 
     def delete(req: ApiRequest) -> dict[str, Any]:
-        ids = _objects(req.body(), "object_ids")
-        for oid in ids:
-            if not oid.get("collection") or not oid.get("key"):
-                raise ApiFailure(INVALID_ARGUMENT, _MUST_BE_SET)
+        ids = object_ids(req)
+        if any(_postgres_refuses(collection, key, version) for collection, key, _, version in ids):
+            raise ApiFailure(INTERNAL, "Error deleting storage objects.")
         with db.transaction():
-            for oid in ids:
+            for collection, key, _, version in ids:
                 row = db.one("SELECT version, write FROM storage WHERE collection = ? AND key = ? AND user_id = ?",
-                             (oid["collection"], oid["key"], req.user_id))
-                version = oid.get("version") or ""
+                             (collection, key, req.user_id))
                 if row is None or row["write"] == 0 or (version and version != row["version"]):
                     raise ApiFailure(INVALID_ARGUMENT, _DELETE_FAILED)
                 db.execute("DELETE FROM storage WHERE collection = ? AND key = ? AND user_id = ?",
-                           (oid["collection"], oid["key"], req.user_id))
+                           (collection, key, req.user_id))
         return {}
 
     def list_objects(req: ApiRequest, owner: str | None) -> dict[str, Any]:
@@ -158,6 +197,8 @@ def install(hub: Hub) -> None:
         if owner is not None and not is_uuid(owner):
             raise ApiFailure(INVALID_ARGUMENT, _BAD_USER)
         collection = req.match_info["collection"]
+        if _postgres_refuses(collection, req.q("cursor") or ""):
+            raise ApiFailure(INTERNAL, "Error listing storage objects.")
         params: list[Any] = [collection]
         if owner is None:
             where = "collection = ? AND read = 2"

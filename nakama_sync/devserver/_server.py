@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from ._config import DevServerConfig
-from ._http import ApiFailure, error_response
+from ._http import AIOHTTP_LINE_LIMIT, ApiFailure, error_response, request_guard
 from ._hub import HUB_KEY, Hub, RpcFunction
 
 __all__ = ["DevServer"]
@@ -330,13 +330,14 @@ class DevServer:
         hub.db.migrate()
         hub.rpcs.update(self._rpcs)
         app = web.Application(client_max_size=self.config.max_request_size_bytes,
-                              middlewares=[_routing_errors])
+                              middlewares=[request_guard, _routing_errors])
         app[HUB_KEY] = hub
         from ._ws import websocket_view
         app.router.add_get("/ws", websocket_view)
         app.router.add_get("/", _root)
         hub.routes.install(app, hub)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, max_line_size=AIOHTTP_LINE_LIMIT,
+                               max_field_size=AIOHTTP_LINE_LIMIT)
         await runner.setup()
         ssl_context = None
         if self.config.ssl_certificate:
