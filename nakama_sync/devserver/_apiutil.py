@@ -108,16 +108,20 @@ def decode_cursor(text: str, message: str, kinds: tuple[type, ...]) -> list[Any]
 
 def keyset_page(db: Database, table: str, where: list[str], params: list[Any], keys: tuple[str, str],
                 cursor: str | None, limit: int, invalid: str = "Cursor is invalid or expired.",
-                kinds: tuple[type, type] = (int, int)) -> tuple[list[sqlite3.Row], str | None]:
+                kinds: tuple[type, type] = (int, int), invalid_code: int = INVALID_ARGUMENT,
+                ) -> tuple[list[sqlite3.Row], str | None]:
     """One page of ``table`` rows matching ``where``, ordered by the two ``keys``, after ``cursor``.
 
     Returns the rows and the cursor of the next page (``None`` on the last page). A cursor that does not
-    decode to two values of ``kinds`` is ``invalid`` (400). Example: ``rows, nxt = keyset_page(db,
-    "group_edge", ["group_id = ?"], [gid], ("state", "position"), req.q("cursor"), 100)``
+    decode to two values of ``kinds`` is ``invalid`` (gRPC ``invalid_code``). Example: ``rows, nxt =
+    keyset_page(db, "group_edge", ["group_id = ?"], [gid], ("state", "position"), req.q("cursor"), 100)``
     """
     where, params = list(where), list(params)
     if cursor:
-        params += decode_cursor(cursor, invalid, kinds)
+        try:
+            params += decode_cursor(cursor, invalid, kinds)
+        except ApiFailure as failure:
+            raise ApiFailure(invalid_code, invalid) from failure
         where.append(f"({keys[0]}, {keys[1]}) > (?, ?)")
     rows = db.all(f"SELECT * FROM {table} WHERE {' AND '.join(where) or '1 = 1'}"
                   f" ORDER BY {keys[0]}, {keys[1]} LIMIT ?", (*params, limit + 1))

@@ -13,14 +13,14 @@ import base64
 import gzip
 import json
 import re
-import urllib.parse
 import sqlite3
-import zlib
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 from multidict import MultiMapping
 
 if TYPE_CHECKING:
@@ -53,12 +53,14 @@ _NO_CACHE = "no-store, no-cache, must-revalidate"
 class ApiFailure(Exception):
     """Raise in a handler to answer ``{"code": code, "message": message}`` with the mapped HTTP status.
 
-    ``extra`` adds keys to the body (the RPC handler's ``error`` key); ``status`` overrides the status.
+    ``extra`` adds keys to the body (the RPC handler's ``error`` key); ``status`` overrides the status;
+    ``close`` ends the connection after the reply (the rest of a bad body is never read).
     """
 
     def __init__(self, code: int, message: str, *, extra: dict[str, Any] | None = None,
-                 status: int | None = None, www_authenticate: bool | None = None) -> None:
+                 status: int | None = None, www_authenticate: bool | None = None, close: bool = False) -> None:
         super().__init__(message)
+        self.close = close
         self.code = code
         self.message = message
         self.extra = extra
@@ -87,6 +89,8 @@ def error_response(failure: ApiFailure, request: web.Request | None = None) -> w
     if failure.extra:
         body = {**failure.extra, **body} if "error" in failure.extra else {**body, **failure.extra}
     resp = json_response(body, failure.status, request)
+    if failure.close:
+        resp.force_close()
     if failure.www_authenticate:
         resp.headers["WWW-Authenticate"] = failure.message
     return resp
@@ -175,6 +179,22 @@ _GO_INT = re.compile(r"[+-]?[0-9]+")
 _GO_UINT = re.compile(r"[0-9]+")
 
 
+# The integer query parameters of Nakama's API by protobuf type (apigrpc.swagger.json). grpc-gateway
+# parses them before any handler or auth check runs, so a bad one is 400 whatever else is wrong.
+QUERY_INT_KINDS = {"limit": "int32", "state": "int32", "members": "int32", "min_size": "int32",
+                   "max_size": "int32", "expiry": "int64", "category_start": "uint32", "category_end": "uint32",
+                   "start_time": "uint32", "end_time": "uint32"}
+
+
+def check_query_ints(query: MultiMapping[str]) -> None:
+    """400 for the first integer query parameter (either spelling) that grpc-gateway would not parse."""
+    for name, kind in QUERY_INT_KINDS.items():
+        for spelling in {name, camel(name)}:
+            for value in query.getall(spelling, []):
+                if value != "":
+                    parse_go_int(value, name, kind)
+
+
 def parse_go_int(value: str, name: str, kind: str) -> int:
     """``value`` parsed as grpc-gateway parses the query field ``name`` of protobuf type ``kind``.
 
@@ -238,9 +258,12 @@ class RouteTable:
 
 
 def _basic_user(request: web.Request) -> str | None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Basic "):
+    """The Basic-auth user name; None without an Authorization header, "" when it is not Basic auth."""
+    header = request.headers.get("Authorization")
+    if header is None:
         return None
+    if not header.startswith("Basic "):
+        return ""
     try:
         decoded = base64.b64decode(header[6:], validate=True).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
@@ -269,25 +292,28 @@ def check_bearer(hub: Hub, request: web.Request) -> tuple[str, dict[str, Any]]:
 _BAD_INPUT_ERRORS = (OverflowError, sqlite3.InterfaceError, sqlite3.ProgrammingError, RecursionError)
 
 
-async def read_body(request: web.Request) -> bytes:
-    """The request body, gunzipped when sent so; 400 as Nakama when it is over the size limit."""
+async def read_body(request: web.Request) -> bytes | None:
+    """The request body (aiohttp undoes a gzip/deflate Content-Encoding); 400 as Nakama when it is over
+    the size limit. None when it does not decompress: Nakama then goes on as if there were no body, and
+    the connection should close after the reply."""
     try:
-        raw = await request.read()
+        return await request.read()
     except web.HTTPRequestEntityTooLarge as exc:
-        raise ApiFailure(INVALID_ARGUMENT, "http: request body too large") from exc
-    if request.headers.get("Content-Encoding", "") == "gzip" and raw:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ApiFailure(INVALID_ARGUMENT, f"invalid gzip request body: {exc}") from exc
-    return raw
+        raise ApiFailure(INVALID_ARGUMENT, "http: request body too large", close=True) from exc
+    except RequestPayloadError:
+        # A body that does not decompress: Nakama's gzip reader has consumed it and the request goes on
+        # without one. Nothing more is read from this connection.
+        request.content.feed_eof()   # aiohttp must not try to drain the broken body after the reply
+        return None
 
 
 def _wrap(hub: Hub, handler: Handler, auth: str) -> Callable[[web.Request], Any]:
     async def view(request: web.Request) -> web.StreamResponse:
         try:
+            if auth != "rpc":   # an RPC's query parameters are its own
+                check_query_ints(request.query)
             raw = await read_body(request)
-            req = ApiRequest(hub, request, dict(request.match_info), request.query, raw)
+            req = ApiRequest(hub, request, dict(request.match_info), request.query, raw or b"")
             if auth == "basic":
                 user = _basic_user(request)
                 if user is None:
@@ -299,9 +325,11 @@ def _wrap(hub: Hub, handler: Handler, auth: str) -> Callable[[web.Request], Any]
             result = handler(req)
             if hasattr(result, "__await__"):
                 result = await result
-            if isinstance(result, web.StreamResponse):
-                return result
-            return json_response(result if result is not None else {}, 200, request)
+            if not isinstance(result, web.StreamResponse):
+                result = json_response(result if result is not None else {}, 200, request)
+            if raw is None:
+                result.force_close()
+            return result
         except ApiFailure as failure:
             return error_response(failure, request)
         except _BAD_INPUT_ERRORS as exc:

@@ -57,6 +57,7 @@ MIGRATIONS = [
 SUPERADMIN, ADMIN, MEMBER, JOIN_REQUEST, BANNED = 0, 1, 2, 3, 4
 _NOT_FOUND = "Group not found."
 _DENIED = "Group not found or permission denied."
+_LIST_FAILED = "Error while trying to list groups."   # Nakama answers a bad group-list cursor with this 500
 # Postgres column sizes of Nakama's groups table: longer values (or a NUL) fail its query with 500
 _COLUMN_SIZES = {"name": 255, "description": 255, "avatar_url": 512, "lang_tag": 18}
 
@@ -249,7 +250,7 @@ def install(hub: Hub) -> None:
             where.append("open = ?")
             params.append(int(is_open))
         rows, following = keyset_page(db, "groups", where, params, ("name", "id"), req.q("cursor"), limit,
-                                      kinds=(str, str))
+                                      kinds=(str, str), invalid=_LIST_FAILED, invalid_code=INTERNAL)
         out: dict[str, Any] = {}
         if rows:
             out["groups"] = [group_wire(r) for r in rows]

@@ -11,7 +11,15 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ._apiutil import decode_cursor, encode_cursor, int_value, is_uuid, limit_param, pg_json, time_s, time_us
-from ._http import FAILED_PRECONDITION, INTERNAL, INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, ApiFailure, ApiRequest
+from ._http import (
+    FAILED_PRECONDITION,
+    INTERNAL,
+    INVALID_ARGUMENT,
+    NOT_FOUND,
+    PERMISSION_DENIED,
+    ApiFailure,
+    ApiRequest,
+)
 from ._leaderboard_defs import BoardDef
 
 if TYPE_CHECKING:

@@ -11,9 +11,18 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from ._apiutil import (decode_cursor, encode_cursor, int_value, is_uuid, limit_param, pg_json, str_value, time_s,
-                       time_us)
-from ._http import INTERNAL, INVALID_ARGUMENT, ApiFailure, ApiRequest
+from ._apiutil import (
+    decode_cursor,
+    encode_cursor,
+    int_value,
+    is_uuid,
+    limit_param,
+    pg_json,
+    str_value,
+    time_s,
+    time_us,
+)
+from ._http import INTERNAL, INVALID_ARGUMENT, NOT_FOUND, ApiFailure, ApiRequest
 
 if TYPE_CHECKING:
     from ._hub import Hub
@@ -192,11 +201,10 @@ def install(hub: Hub) -> None:
                            (collection, key, req.user_id))
         return {}
 
-    def list_objects(req: ApiRequest, owner: str | None) -> dict[str, Any]:
+    def list_objects(req: ApiRequest, collection: str, owner: str | None) -> dict[str, Any]:
         limit = limit_param(req.q_int("limit"), 1, 1, 100)
         if owner is not None and not is_uuid(owner):
             raise ApiFailure(INVALID_ARGUMENT, _BAD_USER)
-        collection = req.match_info["collection"]
         if _postgres_refuses(collection, req.q("cursor") or ""):
             raise ApiFailure(INTERNAL, "Error listing storage objects.")
         params: list[Any] = [collection]
@@ -223,10 +231,16 @@ def install(hub: Hub) -> None:
         return out
 
     def list_query(req: ApiRequest) -> dict[str, Any]:
-        return list_objects(req, req.q("user_id") or None)
+        # Nakama routes on the decoded path: /v2/storage/a%2Fb is collection "a", user id "b"
+        collection, slash, owner = req.match_info["collection"].partition("/")
+        if not slash:
+            return list_objects(req, collection, req.q("user_id") or None)
+        if "/" in owner:
+            raise ApiFailure(NOT_FOUND, "Not Found")
+        return list_objects(req, collection, owner)
 
     def list_path(req: ApiRequest) -> dict[str, Any]:
-        return list_objects(req, req.match_info["user_id"])
+        return list_objects(req, req.match_info["collection"], req.match_info["user_id"])
 
     hub.routes.add("PUT", "/v2/storage", write)
     hub.routes.add("POST", "/v2/storage", read)

@@ -1,0 +1,247 @@
+"""The hostile-request table of tests/test_hostile_probe.py: what Nakama 3.40 answers, request by request.
+
+Each :class:`Probe` is one HTTP request and the exact answer a real Nakama gives it (status, and the
+gRPC ``code`` of the JSON error body when there is one). Paths and bodies may name the objects of the
+probe's world with ``{alice}``, ``{bob}``, ``{carol}`` (user ids), ``{G}`` (an open group: alice
+superadmin, bob member), ``{H}`` (a closed group of alice), ``{nil}`` (a well-formed but unknown UUID).
+``auth`` is who sends it: a user name, ``"none"``, ``"basic"`` (the server key), ``"badkey"`` (a wrong
+server key) or one of the forged tokens (``"forged"``, ``"alg_none"``, ``"expired"``, ``"garbage"``).
+
+The table is grouped by the class of the issue (authorization, bad types, bad cursors, limits, paths);
+:data:`PROBES` is the whole of it.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["PROBES", "Probe", "cursor_text"]
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    method: str
+    path: str
+    status: int
+    code: int | None = None          # the JSON body's gRPC code; None: the body is not checked
+    body: Any = None                 # JSON-encoded unless bytes
+    auth: str = "alice"
+    message: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def cursor_text(value: Any) -> str:
+    """A cursor that is valid base64url of JSON ``value`` (the shape our dev server uses), unpadded."""
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+# ---- authorization: every protected route refuses a missing, forged, expired or foreign token ---------
+_BEARER_ROUTES = [
+    ("GET", "/v2/account"),
+    ("PUT", "/v2/account"),
+    ("DELETE", "/v2/account"),
+    ("GET", "/v2/user?ids={bob}"),
+    ("GET", "/v2/friend"),
+    ("POST", "/v2/friend?ids={bob}"),
+    ("GET", "/v2/group?name=x"),
+    ("POST", "/v2/group"),
+    ("POST", "/v2/group/{G}/join"),
+    ("POST", "/v2/group/{G}/kick?user_ids={bob}"),
+    ("GET", "/v2/storage/probe"),
+    ("PUT", "/v2/storage"),
+    ("POST", "/v2/storage"),
+    ("PUT", "/v2/storage/delete"),
+    ("GET", "/v2/notification"),
+    ("GET", "/v2/channel/2...{G}"),
+    ("POST", "/v2/session/logout"),
+]
+_AUTH: list[Probe] = []
+for _method, _path in _BEARER_ROUTES:
+    _AUTH.append(Probe(f"no token {_method} {_path}", _method, _path, 401, 16, {}, "none", "Auth token required"))
+    for _forged in ("forged", "alg_none", "expired", "garbage", "basic"):
+        _AUTH.append(Probe(f"{_forged} token {_method} {_path}", _method, _path, 401, 16, {}, _forged,
+                           "Auth token invalid"))
+for _path in ("/v2/account/authenticate/device", "/v2/account/authenticate/custom",
+              "/v2/account/authenticate/email", "/v2/account/session/refresh"):
+    _AUTH.append(Probe(f"no server key {_path}", "POST", _path, 401, 16, {"id": "probe-device-000"}, "none",
+                       "Server key required"))
+    _AUTH.append(Probe(f"wrong server key {_path}", "POST", _path, 401, 16, {"id": "probe-device-000"}, "badkey",
+                       "Server key invalid"))
+    _AUTH.append(Probe(f"bearer instead of server key {_path}", "POST", _path, 401, 16,
+                       {"id": "probe-device-000"}, "alice", "Server key invalid"))
+
+# ---- acting on what is not yours ---------------------------------------------------------------------
+_FOREIGN = [
+    Probe("bob reads alice's private object", "POST", "/v2/storage", 200, None,
+          {"object_ids": [{"collection": "probe", "key": "private", "user_id": "{alice}"}]}, "bob"),
+    Probe("bob deletes alice's object", "PUT", "/v2/storage/delete", 400, 3,
+          {"object_ids": [{"collection": "probe", "key": "private"}]}, "bob",
+          "Storage delete rejected - not found, version check failed, or permission denied."),
+    Probe("bob updates a group he is a member of", "PUT", "/v2/group/{G}", 404, 5, {"name": "stolen"}, "bob",
+          "Group not found or you're not allowed to update."),
+    Probe("bob deletes the group", "DELETE", "/v2/group/{G}", 400, 3, None, "bob",
+          "Group not found or you're not allowed to delete."),
+    Probe("carol deletes the group", "DELETE", "/v2/group/{G}", 400, 3, None, "carol",
+          "Group not found or you're not allowed to delete."),
+    Probe("deleting an unknown group", "DELETE", "/v2/group/{nil}", 400, 3, None, "alice",
+          "Group not found or you're not allowed to delete."),
+    Probe("updating an unknown group", "PUT", "/v2/group/{nil}", 404, 5, {"name": "x"}, "alice",
+          "Group not found or you're not allowed to update."),
+    Probe("joining an unknown group", "POST", "/v2/group/{nil}/join", 404, 5, None, "bob", "Group not found."),
+]
+for _op in ("add", "kick", "ban", "promote", "demote"):
+    _FOREIGN.append(Probe(f"member {_op}s in the group", "POST", f"/v2/group/{{G}}/{_op}?user_ids={{carol}}", 404, 5,
+                          None, "bob", "Group not found or permission denied."))
+    _FOREIGN.append(Probe(f"outsider {_op}s in the group", "POST", f"/v2/group/{{G}}/{_op}?user_ids={{bob}}", 404, 5,
+                          None, "carol", "Group not found or permission denied."))
+    _FOREIGN.append(Probe(f"{_op} in an unknown group", "POST", f"/v2/group/{{nil}}/{_op}?user_ids={{bob}}", 404, 5,
+                          None, "alice", "Group not found or permission denied."))
+    _FOREIGN.append(Probe(f"{_op} with a malformed group id", "POST", f"/v2/group/nope/{_op}?user_ids={{bob}}", 400,
+                          3, None, "alice", "Group ID must be a valid ID."))
+    _FOREIGN.append(Probe(f"{_op} with a malformed user id", "POST", f"/v2/group/{{G}}/{_op}?user_ids=nope", 400,
+                          3, None, "alice", "User ID must be a valid ID."))
+
+# ---- values of the wrong type where the API has a typed field ----------------------------------------
+_TYPES: list[Probe] = []
+for _bad_name, _bad in (("object", {"a": 1}), ("list", ["k"]), ("number", 5), ("bool", True)):
+    for _field in ("collection", "key"):
+        other = "key" if _field == "collection" else "collection"
+        _TYPES.append(Probe(f"storage read, {_field} as {_bad_name}", "POST", "/v2/storage", 400, 3,
+                            {"object_ids": [{_field: _bad, other: "k", "user_id": "{alice}"}]}))
+        _TYPES.append(Probe(f"storage delete, {_field} as {_bad_name}", "PUT", "/v2/storage/delete", 400, 3,
+                            {"object_ids": [{_field: _bad, other: "k"}]}))
+        _TYPES.append(Probe(f"storage write, {_field} as {_bad_name}", "PUT", "/v2/storage", 400, 3,
+                            {"objects": [{_field: _bad, other: "k", "value": "{}"}]}))
+    _TYPES.append(Probe(f"storage write, value as {_bad_name}", "PUT", "/v2/storage", 400, 3,
+                        {"objects": [{"collection": "c", "key": "k", "value": _bad}]}))
+    _TYPES.append(Probe(f"group create, name as {_bad_name}", "POST", "/v2/group", 400, 3, {"name": _bad}))
+_TYPES += [
+    Probe("storage write, permission_read as a word", "PUT", "/v2/storage", 400, 3,
+          {"objects": [{"collection": "c", "key": "k", "value": "{}", "permission_read": "x"}]}),
+    Probe("storage write, permission_read beyond int32", "PUT", "/v2/storage", 400, 3,
+          {"objects": [{"collection": "c", "key": "k", "value": "{}", "permission_read": 2 ** 40}]}),
+    Probe("storage write, objects as an object", "PUT", "/v2/storage", 400, 3, {"objects": {"a": 1}}),
+    Probe("storage read, object_ids as a string", "POST", "/v2/storage", 400, 3, {"object_ids": "x"}),
+    Probe("storage write, body is a list", "PUT", "/v2/storage", 400, 3, [1, 2]),
+    Probe("storage write, body is not JSON", "PUT", "/v2/storage", 400, 3, b"{nope"),
+    Probe("group create, open as a word", "POST", "/v2/group", 400, 3, {"name": "g-open-word", "open": "yes"}),
+    Probe("group create, max_count as a word", "POST", "/v2/group", 400, 3, {"name": "g-max-word", "max_count": "x"}),
+    Probe("group create, max_count zero is the default", "POST", "/v2/group", 400, 3,
+          {"name": "", "max_count": 0}, "alice", "Group name must be set."),
+    Probe("group create, negative max_count", "POST", "/v2/group", 400, 3, {"name": "g-neg", "max_count": -1},
+          "alice", "Group max count must be >= 1 when set."),
+    Probe("group update, nothing to change", "PUT", "/v2/group/{G}", 400, 3, {}, "alice",
+          "Specify at least one field to update."),
+    Probe("group update, empty name", "PUT", "/v2/group/{G}", 400, 3, {"name": ""}, "alice",
+          "Group name cannot be empty."),
+    Probe("group update, empty lang", "PUT", "/v2/group/{G}", 400, 3, {"lang_tag": ""}, "alice",
+          "Group language cannot be empty."),
+    Probe("group update to a taken name", "PUT", "/v2/group/{G}", 400, 3, {"name": "{Hname}"}, "alice",
+          "Group name is in use."),
+    Probe("account update, username as a number", "PUT", "/v2/account", 400, 3, {"username": 5}),
+    Probe("deeply nested body", "PUT", "/v2/storage", 400, 3, b"[" * 100000 + b"]" * 100000),
+]
+
+# ---- cursors that decode to something unexpected ---------------------------------------------------------
+_BAD_CURSORS = {
+    "object": cursor_text({"a": 1}),
+    "empty list": cursor_text([]),
+    "strings": cursor_text(["a", "b", "c"]),
+    "huge ints": cursor_text([2 ** 70, 2 ** 70, 2 ** 70]),
+    "not base64": "!!!",
+    "not JSON": base64.urlsafe_b64encode(b"\xff\xfe garbage").decode(),
+}
+_LISTINGS = [
+    ("storage", "/v2/storage/probe?cursor={c}"),
+    ("storage of a user", "/v2/storage/probe/{alice}?cursor={c}"),
+    ("friends", "/v2/friend?cursor={c}"),
+    ("group users", "/v2/group/{G}/user?cursor={c}"),
+    ("user groups", "/v2/user/{alice}/group?cursor={c}"),
+    ("channel history", "/v2/channel/2...{G}?cursor={c}"),
+]
+_CURSORS = [Probe(f"{where} cursor {kind}", "GET", path.replace("{c}", text), 400, 3)
+            for where, path in _LISTINGS for kind, text in _BAD_CURSORS.items()]
+# Nakama 3.40 answers any bad group-list cursor with an internal error (its own 500, logged as such)
+_CURSORS += [Probe(f"groups cursor {kind}", "GET", f"/v2/group?limit=10&cursor={text}", 500, 13, None, "alice",
+                   "Error while trying to list groups.") for kind, text in _BAD_CURSORS.items()]
+
+# ---- integers beyond their protobuf type in the query ------------------------------------------------------
+_BIG = "99999999999999999999"
+_QUERY_INTS = [
+    Probe("group list members beyond int32", "GET", f"/v2/group?members={_BIG}", 400, 3,
+          message=f'parsing field "members": strconv.ParseInt: parsing "{_BIG}": value out of range'),
+    Probe("group list limit beyond int32", "GET", "/v2/group?limit=4294967296", 400, 3),
+    Probe("group list limit with underscores", "GET", "/v2/group?limit=1_0", 400, 3),
+    Probe("group list limit with a space", "GET", "/v2/group?limit=%201", 400, 3),
+    Probe("group list limit as a word", "GET", "/v2/group?limit=ten", 400, 3),
+    Probe("group users state beyond int32", "GET", f"/v2/group/{{G}}/user?state={_BIG}", 400, 3),
+    Probe("user groups limit beyond int32", "GET", f"/v2/user/{{alice}}/group?limit={_BIG}", 400, 3),
+    Probe("friends state beyond int32", "GET", f"/v2/friend?state={_BIG}", 400, 3),
+    Probe("friends limit beyond int32", "GET", f"/v2/friend?limit={_BIG}", 400, 3),
+    Probe("friends of friends limit beyond int32", "GET", f"/v2/friend/friends?limit={_BIG}", 400, 3),
+    Probe("storage list limit beyond int32", "GET", f"/v2/storage/probe?limit={_BIG}", 400, 3),
+    Probe("channel history limit beyond int32", "GET", f"/v2/channel/2...{{G}}?limit={_BIG}", 400, 3),
+    Probe("notifications limit beyond int32", "GET", f"/v2/notification?limit={_BIG}", 400, 3),
+    Probe("leaderboard expiry beyond int64", "GET", f"/v2/leaderboard/probe?expiry={_BIG}", 400, 3,
+          message=f'parsing field "expiry": strconv.ParseInt: parsing "{_BIG}": value out of range'),
+    Probe("tournament list start_time negative", "GET", "/v2/tournament?start_time=-1", 400, 3),
+    Probe("tournament list category beyond uint32", "GET", "/v2/tournament?category_start=4294967296", 400, 3),
+    Probe("match list min_size beyond int32", "GET", f"/v2/match?min_size={_BIG}", 400, 3),
+    Probe("group list open not a bool", "GET", "/v2/group?open=maybe", 400, 3),
+]
+
+# ---- sizes and bytes Postgres refuses -----------------------------------------------------------------------
+_LIMITS = [
+    Probe("storage write, 129-character collection", "PUT", "/v2/storage", 500, 13,
+          {"objects": [{"collection": "c" * 129, "key": "k", "value": "{}"}]}, "alice", "Error writing storage objects."),
+    Probe("storage write, 10,000-character key", "PUT", "/v2/storage", 500, 13,
+          {"objects": [{"collection": "c", "key": "k" * 10000, "value": "{}"}]}, "alice",
+          "Error writing storage objects."),
+    Probe("storage write, NUL in the collection", "PUT", "/v2/storage", 500, 13,
+          {"objects": [{"collection": "c\x00", "key": "k", "value": "{}"}]}, "alice", "Error writing storage objects."),
+    Probe("storage write, NUL in the value", "PUT", "/v2/storage", 500, 13,
+          {"objects": [{"collection": "c", "key": "k", "value": '{"a": "\\u0000"}'}]}, "alice",
+          "Error writing storage objects."),
+    Probe("storage read, NUL in the key", "POST", "/v2/storage", 500, 13,
+          {"object_ids": [{"collection": "c", "key": "k\x00", "user_id": "{alice}"}]}, "alice",
+          "Error reading storage objects."),
+    Probe("storage read, 10,000-character key", "POST", "/v2/storage", 200, None,
+          {"object_ids": [{"collection": "c", "key": "k" * 10000, "user_id": "{alice}"}]}),
+    Probe("group create, 10,000-character name", "POST", "/v2/group", 500, 13, {"name": "g" * 10000}, "alice",
+          "Error while trying to create group."),
+    Probe("group create, NUL in the name", "POST", "/v2/group", 500, 13, {"name": "g\x00"}, "alice",
+          "Error while trying to create group."),
+    Probe("group create, 19-character lang tag", "POST", "/v2/group", 500, 13,
+          {"name": "g-long-lang", "lang_tag": "l" * 19}, "alice", "Error while trying to create group."),
+    Probe("group update, NUL in the description", "PUT", "/v2/group/{G}", 500, 13, {"description": "d\x00"},
+          "alice", "Error while trying to update group."),
+    Probe("body over the size limit", "PUT", "/v2/storage", 400, 3, b'{"objects": "' + b"x" * 300000 + b'"}',
+          "alice", "http: request body too large"),
+    Probe("gzip body that is not gzip: read as no body", "PUT", "/v2/storage", 200, None, b"not gzip at all",
+          "alice", headers=(("Content-Encoding", "gzip"),)),
+    Probe("URL of 8.5 KiB", "GET", "/v2/user?ids=" + "a" * 8500, 400, 3),
+    Probe("URL of 10 KiB", "GET", "/v2/user?ids=" + "a" * 10000, 431),
+    Probe("header of 10 KiB", "GET", "/v2/account", 431, headers=(("X-Probe", "h" * 10000),)),
+]
+
+# ---- paths ---------------------------------------------------------------------------------------------------
+_PATHS = [
+    Probe("encoded .. segments", "GET", "/v2/storage/..%2F..%2Fetc%2Fpasswd", 301),
+    Probe("plain .. segments", "GET", "/v2/storage/probe/../../account", 301),
+    Probe("double slash", "GET", "/v2//account", 301),
+    Probe("dot segment", "GET", "/v2/./account", 301),
+    Probe("encoded .. in a group id", "POST", "/v2/group/..%2F..%2Fv2%2Fgroup/join", 301),
+    Probe("unknown path", "GET", "/v2/nothing-here", 404, 5, None, "alice", "Not Found"),
+    Probe("unknown method on a known path", "PATCH", "/v2/account", 501, 12, None, "alice", "Method Not Allowed"),
+    Probe("malformed group id in the path", "PUT", "/v2/group/not-a-uuid", 400, 3, {"name": "x"}, "alice",
+          "Group ID must be a valid ID."),
+    Probe("malformed user id in a storage listing", "GET", "/v2/storage/probe/not-a-uuid", 400, 3, None, "alice",
+          "Invalid user ID - make sure user ID is a valid UUID."),
+    Probe("encoded slash inside a collection: routed as a user id", "GET", "/v2/storage/a%2Fb", 400, 3, None,
+          "alice", "Invalid user ID - make sure user ID is a valid UUID."),
+]
+
+PROBES: list[Probe] = _AUTH + _FOREIGN + _TYPES + _CURSORS + _QUERY_INTS + _LIMITS + _PATHS
