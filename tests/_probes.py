@@ -244,4 +244,14 @@ _PATHS = [
           "alice", "Invalid user ID - make sure user ID is a valid UUID."),
 ]
 
-PROBES: list[Probe] = _AUTH + _FOREIGN + _TYPES + _CURSORS + _QUERY_INTS + _LIMITS + _PATHS
+# ---- scores beyond int64 (nsync_incr: tests/nakama_module.lua, tests/_rpcs.py; overflow by increments: the tests) --
+_SCORES = [
+    Probe("incr leaderboard: score beyond int64", "POST", "/v2/leaderboard/nsync_incr", 400, 3,
+          {"score": str(2 ** 63)}, "carol"),
+    Probe("incr leaderboard: score beyond int64 as a number", "POST", "/v2/leaderboard/nsync_incr", 400, 3,
+          {"score": 2 ** 64}, "carol"),
+    Probe("incr leaderboard: subscore as a word", "POST", "/v2/leaderboard/nsync_incr", 400, 3,
+          {"subscore": "abc"}, "carol"),
+]
+
+PROBES: list[Probe] = _AUTH + _FOREIGN + _TYPES + _CURSORS + _QUERY_INTS + _LIMITS + _PATHS + _SCORES

@@ -160,6 +160,14 @@ def world(target: Target) -> World:
     return World(target)
 
 
+@pytest.fixture
+def quiet_server(server_log: _Captured) -> Iterator[None]:
+    """Fails the test when the dev server logged an error or a traceback while it ran."""
+    server_log.records.clear()
+    yield
+    assert server_log.bad() == []
+
+
 @pytest.mark.parametrize("probe", PROBES, ids=[p.name for p in PROBES])
 def test_probe(world: World, server_log: _Captured, probe: Probe) -> None:
     server_log.records.clear()
@@ -183,6 +191,22 @@ def test_probe_table_covers_the_issue_classes() -> None:
     # the table is the issue's ~190 requests: keep it at least that broad
     assert len(PROBES) >= 190
     assert len({p.name for p in PROBES}) == len(PROBES)
+
+
+def test_incrementing_a_score_past_int64_is_nakamas_500(world: World, quiet_server: None) -> None:
+    # Postgres refuses the bigint overflow (and a negative total): Nakama answers its own 500, the dev
+    # server the same answer without a traceback
+    token, _ = _fresh_user(world)
+    max_score = str(2 ** 63 - 1)
+    reply = _bearer(world, token, "POST", "/v2/leaderboard/nsync_incr", {"score": max_score})
+    assert (reply.status, reply.json()["score"]) == (200, max_score)
+    for delta in ("1", str(2 ** 62)):
+        reply = _bearer(world, token, "POST", "/v2/leaderboard/nsync_incr", {"score": delta})
+        assert (reply.status, reply.json()) == (500, {"code": 13, "message": "Error writing score to leaderboard."})
+    token, _ = _fresh_user(world)
+    assert _bearer(world, token, "POST", "/v2/leaderboard/nsync_incr", {"score": "5"}).status == 200
+    reply = _bearer(world, token, "POST", "/v2/leaderboard/nsync_incr", {"score": "-6"})
+    assert (reply.status, reply.json()["code"]) == (500, 13)
 
 
 # ---- who may open /ws after a logout or a deletion ----------------------------------------------------------
@@ -238,7 +262,7 @@ def _issued_earlier(world: World, token: str, seconds: int = 5) -> str:
     return forge_token(claims, ENCRYPTION_KEY)
 
 
-def test_logout_everywhere_refuses_the_socket(world: World) -> None:
+def test_logout_everywhere_refuses_the_socket(world: World, quiet_server: None) -> None:
     token, _ = _fresh_user(world)
     older = _issued_earlier(world, token)
     assert _upgrade_status(world.target, older) == 101
@@ -247,7 +271,7 @@ def test_logout_everywhere_refuses_the_socket(world: World) -> None:
     assert _bearer(world, older, "GET", "/v2/account").status == 401
 
 
-def test_logging_out_one_token_still_opens_a_socket(world: World) -> None:
+def test_logging_out_one_token_still_opens_a_socket(world: World, quiet_server: None) -> None:
     # Nakama's own behaviour: the socket check looks at "log out everywhere" only
     token, _ = _fresh_user(world)
     assert _bearer(world, token, "POST", "/v2/session/logout", {"token": token}).status == 200
@@ -255,7 +279,7 @@ def test_logging_out_one_token_still_opens_a_socket(world: World) -> None:
     assert _upgrade_status(world.target, token) == 101
 
 
-def test_deleting_the_account_closes_its_socket_and_refuses_new_ones(world: World) -> None:
+def test_deleting_the_account_closes_its_socket_and_refuses_new_ones(world: World, quiet_server: None) -> None:
     token, _ = _fresh_user(world)
     ws = websocket.create_connection(_ws_url(world.target, token), timeout=10)
     try:

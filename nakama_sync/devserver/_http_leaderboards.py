@@ -250,7 +250,7 @@ def install(hub: Hub) -> None:
                     new = (score, subscore)
                 elif op == 3:
                     new = (old[0] + score, old[1] + subscore)
-                    if not all(_INT64[0] <= v <= _INT64[1] for v in new):   # Postgres: bigint out of range
+                    if not all(0 <= v <= _INT64[1] for v in new):   # Postgres: bigint range, CHECK (score >= 0)
                         raise ApiFailure(INTERNAL, "Error writing score to leaderboard.")
                 else:
                     new = (max(old[0] - score, 0), max(old[1] - subscore, 0))
