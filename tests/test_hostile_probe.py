@@ -120,7 +120,8 @@ class World:
 
     def fill(self, text: str) -> str:
         """``text`` with the world's names (``{alice}``, ``{G}``, ...) replaced by their ids."""
-        names = {**{f"{{{k}}}": v for k, v in self.ids.items()},
+        names = {**{f"{{{k}}}": self.tokens[k] for k in ("forged", "expired") if k in self.tokens},
+                 **{f"{{{k}}}": v for k, v in self.ids.items()},
                  **{f"{{{k}}}": g["id"] for k, g in self.groups.items()},
                  **{f"{{{k}name}}": g["name"] for k, g in self.groups.items()}, "{nil}": NIL}
         for name, value in names.items():

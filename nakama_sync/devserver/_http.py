@@ -125,10 +125,7 @@ class ApiRequest:
             if not self.raw_body.strip():
                 self._json = {}
             else:
-                try:
-                    self._json = json.loads(self.raw_body)
-                except (ValueError, RecursionError) as exc:   # RecursionError: absurdly deep nesting
-                    raise ApiFailure(INVALID_ARGUMENT, f"invalid character in request body: {exc}") from exc
+                self._json = parse_json_body(self.raw_body)
         return self._json
 
     def body(self) -> dict[str, Any]:
@@ -212,6 +209,29 @@ def parse_go_int(value: str, name: str, kind: str) -> int:
         reason = "value out of range"
     raise ApiFailure(INVALID_ARGUMENT, f"parsing field {json.dumps(name)}: strconv.{func}: parsing "
                                        f"{json.dumps(value, ensure_ascii=False)}: {reason}")
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ApiFailure(INVALID_ARGUMENT, f'proto: duplicate field "{key}"')
+        seen[key] = value
+    return seen
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """A request body as grpc-gateway's JSON decoder reads it: the first JSON value (what follows it
+    is never read), a key given twice is 400, bad JSON or absurd nesting is 400.
+
+    Example: ``parse_json_body(b'{"a": 1} trailing') == {"a": 1}``
+    """
+    try:
+        text = raw.decode("utf-8")
+        value, _ = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys).raw_decode(text, len(text) - len(text.lstrip()))
+    except (ValueError, RecursionError) as exc:   # UnicodeDecodeError is a ValueError
+        raise ApiFailure(INVALID_ARGUMENT, f"invalid character in request body: {exc}") from exc
+    return value
 
 
 def parse_bool(value: str) -> bool | None:
@@ -371,15 +391,28 @@ def clean_path(path: str) -> str:
 async def request_guard(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
     """What Nakama's HTTP stack answers before any handler runs.
 
-    Request line and headers over Go's limit: 431 in plain text. A path that is not clean once decoded
-    (``..`` or ``.`` segments, ``//``, also spelled ``%2F``): gorilla/mux's 301 to the cleaned path,
-    so ``/v2/storage/..%2F..%2Fetc%2Fpasswd`` never reaches the storage routes.
+    Request line and headers over Go's limit: 431 in plain text. OPTIONS: 200 with the CORS headers a
+    preflight asks for (and ``Access-Control-Allow-Origin: *`` on replies to requests with an Origin).
+    A path that is not clean once decoded (``..`` or ``.`` segments, ``//``, also spelled ``%2F``):
+    gorilla/mux's 301 to the cleaned path, so ``/v2/storage/..%2F..%2Fetc%2Fpasswd`` never reaches
+    the storage routes.
     """
     size = len(request.method) + len(request.raw_path) + 11
     size += sum(len(k) + len(v) + 4 for k, v in request.raw_headers)
     if size > MAX_HEADER_BYTES:
         return web.Response(status=431, text="431 Request Header Fields Too Large", content_type="text/plain",
                             headers={"Connection": "close"})
+    origin = request.headers.get("Origin")
+    if request.method == "OPTIONS":   # gorilla/handlers CORS answers every preflight itself
+        headers: dict[str, str] = {}
+        wanted = request.headers.get("Access-Control-Request-Method", "")
+        if origin is not None and wanted in _CORS_METHODS:
+            headers["Access-Control-Allow-Origin"] = "*"
+            asked = [h.strip().title() for h in request.headers.get("Access-Control-Request-Headers", "").split(",")]
+            allowed = [h for h in asked if h in _CORS_HEADERS]
+            if allowed:
+                headers["Access-Control-Allow-Headers"] = ", ".join(allowed)
+        return web.Response(status=200, headers=headers)
     path = request.path
     cleaned = clean_path(path)
     if cleaned != path:
@@ -387,4 +420,11 @@ async def request_guard(request: web.Request, handler: Callable[..., Any]) -> we
         if request.query_string:
             location += "?" + request.query_string
         return web.Response(status=301, headers={"Location": location})
-    return await handler(request)
+    response: web.StreamResponse = await handler(request)
+    if origin is not None and not response.prepared:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+_CORS_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE")
+_CORS_HEADERS = ("Authorization", "Content-Type", "User-Agent")

@@ -168,10 +168,12 @@ def install(hub: Hub) -> None:
         if not name:
             raise ApiFailure(INVALID_ARGUMENT, "Group name must be set.")
         max_count = int_value(body.get("max_count"), "max_count") or 100
+        if not max_count < 2 ** 31:   # an int32 field
+            raise ApiFailure(INVALID_ARGUMENT, f"invalid value for int32 field max_count: {max_count}")
         if max_count < 1:
             raise ApiFailure(INVALID_ARGUMENT, "Group max count must be >= 1 when set.")
         texts = {key: str_value(body.get(key), key) for key in ("name", "description", "avatar_url", "lang_tag")}
-        if _postgres_refuses(texts) or max_count >= 2 ** 31:
+        if _postgres_refuses(texts):
             raise ApiFailure(INTERNAL, "Error while trying to create group.")
         if db.one("SELECT 1 FROM groups WHERE name = ?", (name,)) is not None:
             raise ApiFailure(ALREADY_EXISTS, "Group name is in use.")
@@ -229,6 +231,8 @@ def install(hub: Hub) -> None:
         limit = limit_param(req.q_int("limit"), 1, 1, 100)
         where, params = ["1 = 1"], []
         name = req.q("name")
+        if name and (req.q("lang_tag") or req.q_bool("open") is not None or req.q_int("members") is not None):
+            raise ApiFailure(INVALID_ARGUMENT, "name filter cannot be combined with any other filter")
         if name:
             if name.endswith("%"):
                 prefix = name[:-1]
@@ -273,8 +277,7 @@ def install(hub: Hub) -> None:
         return keyset_page(db, "group_edge", where, params, ("state", "position"), req.q("cursor"), limit)
 
     def list_group_users(req: ApiRequest) -> dict[str, Any]:
-        row = group_or_404(req)
-        edges, following = edge_page(req, "group_id", row["id"])
+        edges, following = edge_page(req, "group_id", group_id(req))   # an unknown group lists nobody
         users = {u["id"]: u for u in accounts().rows_by_ids([e["user_id"] for e in edges])}
         out: dict[str, Any] = {}
         items = [{"user": accounts().user_wire(users[e["user_id"]]), "state": e["state"]}
@@ -288,7 +291,7 @@ def install(hub: Hub) -> None:
     def list_user_groups(req: ApiRequest) -> dict[str, Any]:
         user_id = req.match_info["user_id"]
         if not is_uuid(user_id):
-            raise ApiFailure(INVALID_ARGUMENT, "Expects a valid user ID.")
+            raise ApiFailure(INVALID_ARGUMENT, "Group ID must be a valid ID.")   # sic: Nakama 3.40's message
         edges, following = edge_page(req, "user_id", user_id)
         out: dict[str, Any] = {}
         items = []
@@ -322,9 +325,8 @@ def install(hub: Hub) -> None:
         return {}
 
     def leave(req: ApiRequest) -> dict[str, Any]:
-        row = group_or_404(req)
-        gid = row["id"]
-        state = groups.state(gid, req.user_id)
+        gid = group_id(req)
+        state = groups.state(gid, req.user_id)   # None also for an unknown group: nothing to leave
         if state is None or state == BANNED:
             return {}
         if state == SUPERADMIN:
