@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from ._apiutil import decode_cursor, encode_cursor, is_uuid, keyset_page, limit_param, pg_json, time_s
-from ._http import FAILED_PRECONDITION, INVALID_ARGUMENT, UNAUTHENTICATED, ApiFailure, ApiRequest
+from ._apiutil import decode_cursor, encode_cursor, is_uuid, keyset_page, limit_param, pg_json, str_value, time_s
+from ._http import FAILED_PRECONDITION, INTERNAL, INVALID_ARGUMENT, UNAUTHENTICATED, ApiFailure, ApiRequest
 
 if TYPE_CHECKING:
     from ._hub import Hub
@@ -91,6 +91,9 @@ def install(hub: Hub) -> None:
         for name in names:
             if not name:
                 raise ApiFailure(INVALID_ARGUMENT, "Username must not be empty.")
+        if any("\x00" in name for name in names):   # Postgres refuses the lookup
+            raise ApiFailure(INTERNAL, f"Error while trying to {verb} friends.")
+        for name in names:
             if name == req.username:
                 raise ApiFailure(INVALID_ARGUMENT, f"Cannot {verb} self{' as friend' if verb == 'add' else ''}.")
         found = [row["id"] for row in accounts().rows_by_usernames(names)]
@@ -211,16 +214,14 @@ def install(hub: Hub) -> None:
 
     def import_facebook(req: ApiRequest) -> dict[str, Any]:
         body = req.body()
-        if not body.get("token"):
+        if not str_value(body.get("token"), "token"):
             raise ApiFailure(INVALID_ARGUMENT, "Facebook token is required.")
         # The dev server cannot reach Facebook: answer as Nakama does for a token Facebook refuses.
         raise ApiFailure(UNAUTHENTICATED, "Could not authenticate Facebook profile.")
 
     def import_steam(req: ApiRequest) -> dict[str, Any]:
-        body = req.body()
-        if not body.get("token"):
-            raise ApiFailure(INVALID_ARGUMENT, "Steam token is required.")
-        raise ApiFailure(FAILED_PRECONDITION, "Steam friend import not available.")
+        str_value(req.body().get("token"), "token")
+        raise ApiFailure(FAILED_PRECONDITION, "Steam authentication is not configured.")
 
     hub.routes.add("GET", "/v2/friend", list_friends)
     hub.routes.add("POST", "/v2/friend", add)

@@ -233,6 +233,8 @@ def install(hub: Hub) -> None:
         name = req.q("name")
         if name and (req.q("lang_tag") or req.q_bool("open") is not None or req.q_int("members") is not None):
             raise ApiFailure(INVALID_ARGUMENT, "name filter cannot be combined with any other filter")
+        if "\x00" in (name or "") + (req.q("lang_tag") or ""):   # Postgres refuses the query
+            raise ApiFailure(INTERNAL, _LIST_FAILED)
         if name:
             if name.endswith("%"):
                 prefix = name[:-1]

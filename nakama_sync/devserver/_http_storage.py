@@ -205,8 +205,6 @@ def install(hub: Hub) -> None:
         limit = limit_param(req.q_int("limit"), 1, 1, 100)
         if owner is not None and not is_uuid(owner):
             raise ApiFailure(INVALID_ARGUMENT, _BAD_USER)
-        if _postgres_refuses(collection, req.q("cursor") or ""):
-            raise ApiFailure(INTERNAL, "Error listing storage objects.")
         params: list[Any] = [collection]
         if owner is None:
             where = "collection = ? AND read = 2"
@@ -220,6 +218,8 @@ def install(hub: Hub) -> None:
         if cursor:
             params += decode_cursor(cursor, "Malformed cursor was used.", (int, str, str))
             where += " AND (read, key, user_id) > (?, ?, ?)"
+        if _postgres_refuses(*(p for p in params if isinstance(p, str))):
+            raise ApiFailure(INTERNAL, "Error listing storage objects.")
         rows = db.all(f"SELECT * FROM storage WHERE {where} ORDER BY read, key, user_id LIMIT ?",
                       (*params, limit + 1))
         out: dict[str, Any] = {}

@@ -62,8 +62,10 @@ def install_history(hub: Hub) -> None:
             raise ApiFailure(BAD_INPUT, "Invalid limit - limit must be between 1 and 100.")
         forward = req.q_bool("forward", True)
         ref = parse_channel_id(channel_id) if channel_id else None
-        if ref is None:
+        if ref is None or len(ref.label) > 64:   # Nakama's room names: 1-64 characters
             raise ApiFailure(BAD_INPUT, "Invalid channel ID.")
+        if "\x00" in ref.label:   # Postgres refuses the query
+            raise ApiFailure(13, "Error listing messages from channel.")
         if ref.mode == GROUP and not hub.chat.is_group_member(ref.subject, req.user_id):  # type: ignore[attr-defined]
             raise ApiFailure(BAD_INPUT, "Group not found.")
         if ref.mode == DM and req.user_id not in (ref.subject, ref.subcontext):
