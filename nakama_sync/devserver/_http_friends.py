@@ -10,7 +10,16 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from ._apiutil import decode_cursor, encode_cursor, is_uuid, keyset_page, limit_param, pg_json, str_value, time_s
+from ._apiutil import (
+    decode_cursor,
+    encode_cursor,
+    is_uuid,
+    keyset_page,
+    limit_param,
+    pg_json,
+    str_value,
+    time_s,
+)
 from ._http import FAILED_PRECONDITION, INTERNAL, INVALID_ARGUMENT, UNAUTHENTICATED, ApiFailure, ApiRequest
 
 if TYPE_CHECKING:
