@@ -387,7 +387,14 @@ def install(hub: Hub) -> None:
             system_message(gid, 4, uid, known[uid])
         return {}
 
+    def superadmins_besides(gid: str, uid: str) -> int:
+        return int(db.scalar("SELECT COUNT(*) FROM group_edge WHERE group_id = ? AND state = 0 AND user_id != ?",
+                             (gid, uid)))
+
     def kick_or_ban(req: ApiRequest, ban: bool) -> dict[str, Any]:
+        """As Nakama: a superadmin removes anyone but the last superadmin, an admin removes members,
+        join requests and bans; a ban then marks the removed user banned. Users without any edge (and
+        the caller) are skipped; kicking a banned user lifts the ban."""
         op = admin_op(req)
         if op is None:
             return {}
@@ -395,23 +402,22 @@ def install(hub: Hub) -> None:
         gid = row["id"]
         for uid in ids:
             state = groups.state(gid, uid)
-            if state is not None and state != BANNED and state <= rank and rank != SUPERADMIN:
-                continue  # an admin cannot remove an admin or a superadmin
-            if state == SUPERADMIN:
-                continue  # superadmins are never kicked
-            if ban:
-                if state is None and accounts().row(uid) is None:
-                    continue
-                groups.set_state(gid, uid, BANNED)
-            elif state is not None and state != BANNED:
-                groups.remove(gid, uid)
-            else:
+            if state is None or (rank == ADMIN and state <= ADMIN):
                 continue
-            if state is not None and state <= MEMBER:
+            if state == SUPERADMIN and superadmins_besides(gid, uid) == 0:
+                continue
+            if ban:
+                groups.set_state(gid, uid, BANNED)
+            else:
+                groups.remove(gid, uid)
+            if state <= MEMBER:
                 system_message(gid, 8 if ban else 6, uid, username_of(uid))
         return {}
 
     def promote_or_demote(req: ApiRequest, promote: bool) -> dict[str, Any]:
+        """As Nakama: promote moves a member or an admin one rank up, never above or to the caller's
+        rank (join requests are accepted by ``add``, not promoted); demote moves an admin or a
+        superadmin of the caller's rank or below one rank down, never the last superadmin."""
         if not promote and not req.q_all("user_ids"):
             group_id(req)
             raise ApiFailure(INVALID_ARGUMENT, "User IDs must be set.")
@@ -422,18 +428,17 @@ def install(hub: Hub) -> None:
         gid = row["id"]
         for uid in ids:
             state = groups.state(gid, uid)
-            if state is None or state == BANNED:
+            if state is None:
                 continue
             if promote:
-                if state == SUPERADMIN or (rank != SUPERADMIN and state - 1 < rank):
+                if not rank < state <= MEMBER or state == SUPERADMIN:
                     continue
-                new = MEMBER if state == JOIN_REQUEST else state - 1
+                new = state - 1
             else:
-                if state >= MEMBER or (rank != SUPERADMIN and state <= rank):
+                if not rank <= state < MEMBER:
                     continue
-                if state == SUPERADMIN and db.scalar("SELECT COUNT(*) FROM group_edge WHERE group_id = ?"
-                                                  " AND state = 0", (gid,)) <= 1:
-                    continue  # keep the last superadmin
+                if rank == SUPERADMIN and superadmins_besides(gid, uid) == 0:
+                    continue   # keep a superadmin
                 new = state + 1
             groups.set_state(gid, uid, new)
             system_message(gid, 7 if promote else 9, uid, username_of(uid))
