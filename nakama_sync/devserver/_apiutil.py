@@ -24,6 +24,7 @@ __all__ = [
     "is_uuid",
     "limit_param",
     "pg_json",
+    "pg_refuses",
     "str_value",
     "time_s",
     "time_us",
@@ -129,6 +130,13 @@ def keyset_page(db: Database, table: str, where: list[str], params: list[Any], k
     if len(rows) > limit:
         following = encode_cursor([rows[limit - 1][keys[0]], rows[limit - 1][keys[1]]])
     return rows[:limit], following
+
+
+def pg_refuses(*texts: str, limit: int | None = None) -> bool:
+    """True where Nakama's Postgres fails a query, which Nakama answers with its own 500: a NUL byte in
+    any of ``texts``, or one longer than a ``VARCHAR(limit)`` column. Example: ``pg_refuses(key, limit=128)``
+    """
+    return any("\x00" in t or (limit is not None and len(t) > limit) for t in texts)
 
 
 def limit_param(value: int | None, default: int, low: int, high: int) -> int:

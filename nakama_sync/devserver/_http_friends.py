@@ -17,6 +17,7 @@ from ._apiutil import (
     keyset_page,
     limit_param,
     pg_json,
+    pg_refuses,
     str_value,
     time_s,
 )
@@ -100,7 +101,7 @@ def install(hub: Hub) -> None:
         for name in names:
             if not name:
                 raise ApiFailure(INVALID_ARGUMENT, "Username must not be empty.")
-        if any("\x00" in name for name in names):   # Postgres refuses the lookup
+        if pg_refuses(*names):
             raise ApiFailure(INTERNAL, f"Error while trying to {verb} friends.")
         for name in names:
             if name == req.username:

@@ -18,6 +18,7 @@ from ._apiutil import (
     keyset_page,
     limit_param,
     pg_json,
+    pg_refuses,
     str_value,
     time_s,
 )
@@ -63,8 +64,7 @@ _COLUMN_SIZES = {"name": 255, "description": 255, "avatar_url": 512, "lang_tag":
 
 
 def _postgres_refuses(fields: dict[str, Any]) -> bool:
-    return any(isinstance(v, str) and ("\x00" in v or len(v) > _COLUMN_SIZES.get(k, len(v)))
-               for k, v in fields.items())
+    return any(isinstance(v, str) and pg_refuses(v, limit=_COLUMN_SIZES.get(k)) for k, v in fields.items())
 
 
 class Groups:
@@ -233,7 +233,7 @@ def install(hub: Hub) -> None:
         name = req.q("name")
         if name and (req.q("lang_tag") or req.q_bool("open") is not None or req.q_int("members") is not None):
             raise ApiFailure(INVALID_ARGUMENT, "name filter cannot be combined with any other filter")
-        if "\x00" in (name or "") + (req.q("lang_tag") or ""):   # Postgres refuses the query
+        if pg_refuses(name or "", req.q("lang_tag") or ""):
             raise ApiFailure(INTERNAL, _LIST_FAILED)
         if name:
             if name.endswith("%"):

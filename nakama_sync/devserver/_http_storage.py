@@ -18,6 +18,7 @@ from ._apiutil import (
     is_uuid,
     limit_param,
     pg_json,
+    pg_refuses,
     str_value,
     time_s,
     time_us,
@@ -90,11 +91,6 @@ def _permission(obj: dict[str, Any], name: str, camel: str) -> int | None:
     return value
 
 
-def _postgres_refuses(*texts: str, limit: int | None = None) -> bool:
-    """True where Nakama's Postgres would fail the query: a NUL byte, or a VARCHAR(128) value too long."""
-    return any("\x00" in t for t in texts) or (limit is not None and any(len(t) > limit for t in texts))
-
-
 def _has_nul(value: Any) -> bool:
     """A NUL anywhere in a parsed JSON value (jsonb refuses ``\\u0000``)."""
     if isinstance(value, str):
@@ -136,7 +132,7 @@ def install(hub: Hub) -> None:
                             1 if write_perm is None else write_perm))
         for collection, key, value, *_ in checked:
             # Postgres refuses NULs in text and in jsonb (also the escape \u0000), and keys over 128 chars
-            if _postgres_refuses(collection, key, limit=128) or _has_nul(json.loads(value)):
+            if pg_refuses(collection, key, limit=128) or _has_nul(json.loads(value)):
                 raise ApiFailure(INTERNAL, "Error writing storage objects.")
         now = time.time()
         acks = []
@@ -175,7 +171,7 @@ def install(hub: Hub) -> None:
         for _, _, owner, _ in ids:
             if owner and not is_uuid(owner):
                 raise ApiFailure(INVALID_ARGUMENT, _BAD_USER)
-        if any(_postgres_refuses(collection, key) for collection, key, _, _ in ids):
+        if any(pg_refuses(collection, key) for collection, key, _, _ in ids):
             raise ApiFailure(INTERNAL, "Error reading storage objects.")
         found = []
         for collection, key, owner, _ in ids:
@@ -189,7 +185,7 @@ def install(hub: Hub) -> None:
 
     def delete(req: ApiRequest) -> dict[str, Any]:
         ids = object_ids(req)
-        if any(_postgres_refuses(collection, key, version) for collection, key, _, version in ids):
+        if any(pg_refuses(collection, key, version) for collection, key, _, version in ids):
             raise ApiFailure(INTERNAL, "Error deleting storage objects.")
         with db.transaction():
             for collection, key, _, version in ids:
@@ -218,7 +214,7 @@ def install(hub: Hub) -> None:
         if cursor:
             params += decode_cursor(cursor, "Malformed cursor was used.", (int, str, str))
             where += " AND (read, key, user_id) > (?, ?, ?)"
-        if _postgres_refuses(*(p for p in params if isinstance(p, str))):
+        if pg_refuses(*(p for p in params if isinstance(p, str))):
             raise ApiFailure(INTERNAL, "Error listing storage objects.")
         rows = db.all(f"SELECT * FROM storage WHERE {where} ORDER BY read, key, user_id LIMIT ?",
                       (*params, limit + 1))

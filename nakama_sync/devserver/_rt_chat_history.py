@@ -10,6 +10,7 @@ import base64
 import json
 from typing import TYPE_CHECKING, Any
 
+from ._apiutil import pg_refuses
 from ._http import ApiFailure, ApiRequest
 from ._rt_chat import DM, GROUP, ChannelRef, format_ts, jsonb_text, parse_channel_id
 
@@ -64,7 +65,7 @@ def install_history(hub: Hub) -> None:
         ref = parse_channel_id(channel_id) if channel_id else None
         if ref is None or len(ref.label) > 64:   # Nakama's room names: 1-64 characters
             raise ApiFailure(BAD_INPUT, "Invalid channel ID.")
-        if "\x00" in ref.label:   # Postgres refuses the query
+        if pg_refuses(ref.label):
             raise ApiFailure(13, "Error listing messages from channel.")
         if ref.mode == GROUP and not hub.chat.is_group_member(ref.subject, req.user_id):  # type: ignore[attr-defined]
             raise ApiFailure(BAD_INPUT, "Group not found.")
