@@ -211,10 +211,33 @@ def parse_go_int(value: str, name: str, kind: str) -> int:
                                        f"{json.dumps(value, ensure_ascii=False)}: {reason}")
 
 
+# Every field name of Nakama's API messages (apigrpc.swagger.json), snake_case. protojson refuses a known
+# field given twice; unknown fields (and so their duplicates) are discarded.
+_API_FIELDS = frozenset("""
+    account acks active apple_id authoritative avatar_url bundle_id cacheable_cursor can_enter category
+    channel_id code collection complete_time completions content create_time created creator_id cursor
+    custom_id description details devices disable_time display_name duration edge_count email end_active
+    end_time environment expiry_time external facebook_id facebook_instant_game_id friends
+    friends_of_friends gamecenter_id google_id group group_id group_users groups handler_name hidden
+    http_key id join_required key label lang_tag leaderboard_id limit location match_id matches
+    max_count max_num_score max_size message message_id messages metadata name next_cursor next_reset
+    notifications num_score object_ids objects oldest_ticket_create_time online open operator
+    original_transaction_id owner_id owner_records parties party_id password payload permission_read
+    permission_write persist persistent player_id prev_cursor prev_reset product_id properties
+    provider_notification provider_response public_key_url purchase purchase_time rank rank_count
+    receipt records referrer refresh_token refund_time room_name salt score seen_before sender_id
+    signature signed_player_info signed_request size sort_order start_active start_time state steam_id
+    store subject subscore sync tick_rate ticket_count timestamp timestamp_seconds timezone title token
+    tournaments transaction_id update_time user user_groups user_id user_id_one user_id_two username
+    users validated_purchases validated_subscription validated_subscriptions value vars verify_time
+    version wallet
+""".split())
+
+
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     for key, value in pairs:
-        if key in seen:
+        if key in seen and snake(key) in _API_FIELDS:
             raise ApiFailure(INVALID_ARGUMENT, f'proto: duplicate field "{key}"')
         seen[key] = value
     return seen
@@ -222,7 +245,7 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def parse_json_body(raw: bytes) -> Any:
     """A request body as grpc-gateway's JSON decoder reads it: the first JSON value (what follows it
-    is never read), a key given twice is 400, bad JSON or absurd nesting is 400.
+    is never read), a known field given twice is 400, bad JSON or absurd nesting is 400.
 
     Example: ``parse_json_body(b'{"a": 1} trailing') == {"a": 1}``
     """
@@ -274,7 +297,16 @@ class RouteTable:
 
     def install(self, app: web.Application, hub: Hub) -> None:
         for method, path, handler, auth in self.routes:
-            app.router.add_route(method, path, _wrap(hub, handler, auth))
+            takes_body = method in ("POST", "PUT") and auth != "rpc" and \
+                f"{method} {re.sub(r'{[^}]+}', '{}', path)}" not in _BODYLESS
+            app.router.add_route(method, path, _wrap(hub, handler, auth, takes_body))
+
+
+# POST routes whose request message has no body in Nakama's API (apigrpc.swagger.json): grpc-gateway
+# never reads their body. Every other POST/PUT body is decoded before the auth check, as grpc-gateway does.
+_BODYLESS = {"POST /v2/friend", "POST /v2/friend/block", "POST /v2/group/{}/add", "POST /v2/group/{}/ban",
+             "POST /v2/group/{}/demote", "POST /v2/group/{}/join", "POST /v2/group/{}/kick",
+             "POST /v2/group/{}/leave", "POST /v2/group/{}/promote", "POST /v2/tournament/{}/join"}
 
 
 def _basic_user(request: web.Request) -> str | None:
@@ -327,13 +359,15 @@ async def read_body(request: web.Request) -> bytes | None:
         return None
 
 
-def _wrap(hub: Hub, handler: Handler, auth: str) -> Callable[[web.Request], Any]:
+def _wrap(hub: Hub, handler: Handler, auth: str, takes_body: bool) -> Callable[[web.Request], Any]:
     async def view(request: web.Request) -> web.StreamResponse:
         try:
             if auth != "rpc":   # an RPC's query parameters are its own
                 check_query_ints(request.query)
             raw = await read_body(request)
             req = ApiRequest(hub, request, dict(request.match_info), request.query, raw or b"")
+            if takes_body:
+                req.body()   # a body that is not a JSON object is 400 even without valid credentials
             if auth == "basic":
                 user = _basic_user(request)
                 if user is None:
