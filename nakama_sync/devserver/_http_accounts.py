@@ -281,8 +281,8 @@ class Accounts:
                         (tid, user_id, int(time.time()) + self.hub.config.refresh_token_expiry_sec))
 
     def revoke_all(self, user_id: str) -> None:
-        self.hub.tokens_invalidated_at[user_id] = int(time.time())   # socket upgrades (_revocation)
         self.db.execute("UPDATE session_token SET revoked = 1 WHERE user_id = ?", (user_id,))
+        self.hub.tokens_invalidated_at[user_id] = int(time.time())   # socket upgrades (_revocation)
 
 
 def _random_username() -> str:
