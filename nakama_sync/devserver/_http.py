@@ -6,6 +6,13 @@ raises :class:`ApiFailure` for an error reply. A dict reply is sent as JSON with
 
 Auth schemes (PROTOCOL.md §1.3): ``"basic"`` (server key), ``"bearer"`` (session token), ``"none"``,
 and ``"rpc"`` (http_key query or Basic, else a bearer token; handled by the RPC route itself).
+
+Bad input never reaches a handler as a 500. In the order Nakama's HTTP stack applies them:
+:func:`request_guard` (Go's header limit, CORS preflights, gorilla/mux's path cleaning), the integer
+query parameters (:func:`check_query_ints`), the body (size limit, decompression, JSON as grpc-gateway
+decodes it), then the auth check and the handler, whose typed helpers (``q_int``, ``_apiutil``'s
+``*_value`` and ``decode_cursor``) answer 400. A bad value that still slips through to SQLite or
+``int()`` is a 400 too (``_BAD_INPUT_ERRORS``); any other exception is a logged dev-server bug (500).
 """
 from __future__ import annotations
 
@@ -251,7 +258,8 @@ def parse_json_body(raw: bytes) -> Any:
     """
     try:
         text = raw.decode("utf-8")
-        value, _ = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys).raw_decode(text, len(text) - len(text.lstrip()))
+        start = len(text) - len(text.lstrip())
+        value, _ = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys).raw_decode(text, start)
     except (ValueError, RecursionError) as exc:   # UnicodeDecodeError is a ValueError
         raise ApiFailure(INVALID_ARGUMENT, f"invalid character in request body: {exc}") from exc
     return value
@@ -394,7 +402,6 @@ def _wrap(hub: Hub, handler: Handler, auth: str, takes_body: bool) -> Callable[[
             return error_response(ApiFailure(INTERNAL, "Internal server error"), request)
 
     return view
-
 
 
 # Go's net/http reads at most MaxHeaderBytes (Nakama: 5120) + 4096 bytes of request line and headers.
