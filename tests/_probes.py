@@ -190,7 +190,16 @@ _QUERY_INTS = [
     Probe("tournament list start_time negative", "GET", "/v2/tournament?start_time=-1", 400, 3),
     Probe("tournament list category beyond uint32", "GET", "/v2/tournament?category_start=4294967296", 400, 3),
     Probe("match list min_size beyond int32", "GET", f"/v2/match?min_size={_BIG}", 400, 3),
-    Probe("group list open not a bool", "GET", "/v2/group?open=maybe", 400, 3),
+    Probe("group list open not a bool", "GET", "/v2/group?open=maybe", 400, 3,
+          message='parsing field "open": strconv.ParseBool: parsing "maybe": invalid syntax'),
+    Probe("authenticate create not a bool, before the server key", "POST",
+          "/v2/account/authenticate/device?create=maybe", 400, 3, {"id": "probe-device-000"}, "none",
+          'parsing field "create": strconv.ParseBool: parsing "maybe": invalid syntax'),
+    Probe("channel history forward not a bool", "GET", "/v2/channel/2...room?forward=maybe", 400, 3),
+    Probe("steam friend import reset not a bool", "POST", "/v2/friend/steam?reset=maybe", 400, 3, {"token": "x"}),
+    Probe("steam friend import vars not strings", "POST", "/v2/friend/steam", 400, 3,
+          {"token": "x", "vars": {"a": 1}}),
+    Probe("match list authoritative not a bool", "GET", "/v2/match?authoritative=yes", 400, 3),
 ]
 
 # ---- sizes and bytes Postgres refuses -----------------------------------------------------------------------

@@ -190,13 +190,23 @@ QUERY_INT_KINDS = {"limit": "int32", "state": "int32", "members": "int32", "min_
                    "start_time": "uint32", "end_time": "uint32"}
 
 
+# The boolean query parameters of Nakama's API (google.protobuf.BoolValue or bool): strconv.ParseBool.
+QUERY_BOOLS = ("create", "sync", "forward", "reset", "open", "authoritative")
+
+
 def check_query_ints(query: MultiMapping[str]) -> None:
-    """400 for the first integer query parameter (either spelling) that grpc-gateway would not parse."""
+    """400 for the first integer or boolean query parameter (either spelling) that grpc-gateway would
+    not parse, with its message. Example: ``check_query_ints(request.query)``"""
     for name, kind in QUERY_INT_KINDS.items():
         for spelling in {name, camel(name)}:
             for value in query.getall(spelling, []):
                 if value != "":
                     parse_go_int(value, name, kind)
+    for name in QUERY_BOOLS:
+        for value in query.getall(name, []):
+            if value != "" and parse_bool(value) is None:
+                raise ApiFailure(INVALID_ARGUMENT, f"parsing field {json.dumps(name)}: strconv.ParseBool: parsing "
+                                                   f"{json.dumps(value, ensure_ascii=False)}: invalid syntax")
 
 
 def parse_go_int(value: str, name: str, kind: str) -> int:

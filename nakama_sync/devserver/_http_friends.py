@@ -222,15 +222,22 @@ def install(hub: Hub) -> None:
             out["cursor"] = encode_cursor([offset + limit])
         return out
 
-    def import_facebook(req: ApiRequest) -> dict[str, Any]:
+    def social_account(req: ApiRequest) -> str:
+        """The ``token`` of an AccountFacebook/AccountSteam body, with its ``vars`` type-checked."""
         body = req.body()
-        if not str_value(body.get("token"), "token"):
+        vars_ = body.get("vars")
+        if vars_ is not None and (not isinstance(vars_, dict) or not all(isinstance(v, str) for v in vars_.values())):
+            raise ApiFailure(INVALID_ARGUMENT, "invalid value for vars: a map of strings is expected")
+        return str_value(body.get("token"), "token") or ""
+
+    def import_facebook(req: ApiRequest) -> dict[str, Any]:
+        if not social_account(req):
             raise ApiFailure(INVALID_ARGUMENT, "Facebook token is required.")
         # The dev server cannot reach Facebook: answer as Nakama does for a token Facebook refuses.
         raise ApiFailure(UNAUTHENTICATED, "Could not authenticate Facebook profile.")
 
     def import_steam(req: ApiRequest) -> dict[str, Any]:
-        str_value(req.body().get("token"), "token")
+        social_account(req)
         raise ApiFailure(FAILED_PRECONDITION, "Steam authentication is not configured.")
 
     hub.routes.add("GET", "/v2/friend", list_friends)
