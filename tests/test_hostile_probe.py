@@ -121,6 +121,7 @@ class World:
     def fill(self, text: str) -> str:
         """``text`` with the world's names (``{alice}``, ``{G}``, ...) replaced by their ids."""
         names = {**{f"{{{k}}}": self.tokens[k] for k in ("forged", "expired") if k in self.tokens},
+                 **{f"{{{k}token}}": t for k, t in self.tokens.items()},
                  **{f"{{{k}}}": v for k, v in self.ids.items()},
                  **{f"{{{k}}}": g["id"] for k, g in self.groups.items()},
                  **{f"{{{k}name}}": g["name"] for k, g in self.groups.items()}, "{nil}": NIL}

@@ -446,7 +446,7 @@ async def request_guard(request: web.Request, handler: Callable[..., Any]) -> we
     preflight asks for (and ``Access-Control-Allow-Origin: *`` on replies to requests with an Origin).
     A path that is not clean once decoded (``..`` or ``.`` segments, ``//``, also spelled ``%2F``):
     gorilla/mux's 301 to the cleaned path, so ``/v2/storage/..%2F..%2Fetc%2Fpasswd`` never reaches
-    the storage routes.
+    the storage routes. Any method but GET on ``/`` or ``/ws``: grpc-gateway's 404.
     """
     size = len(request.method) + len(request.raw_path) + 11
     size += sum(len(k) + len(v) + 4 for k, v in request.raw_headers)
@@ -471,6 +471,8 @@ async def request_guard(request: web.Request, handler: Callable[..., Any]) -> we
         if request.query_string:
             location += "?" + request.query_string
         return web.Response(status=301, headers={"Location": location})
+    if path in ("/", "/ws") and request.method != "GET":   # GET-only routes; anything else falls to the gateway
+        return error_response(ApiFailure(NOT_FOUND, "Not Found", www_authenticate=False), request)
     response: web.StreamResponse = await handler(request)
     if origin is not None and not response.prepared:
         response.headers["Access-Control-Allow-Origin"] = "*"
