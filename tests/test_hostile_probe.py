@@ -294,3 +294,49 @@ def test_deleting_the_account_closes_its_socket_and_refuses_new_ones(world: Worl
     older = _issued_earlier(world, token)
     assert _upgrade_status(world.target, older) == 401
     assert _bearer(world, older, "GET", "/v2/account").status == 401
+
+
+def test_a_bad_value_that_reaches_sqlite_is_a_400_not_a_500(quiet_server: None) -> None:
+    # The last line of defence of the dev server's HTTP layer, on a route of its own: a handler that
+    # binds client input SQLite cannot take (as a missing check would) answers 400, logs no traceback.
+    import asyncio
+    import sqlite3
+    import threading
+    import types
+
+    from aiohttp import web
+
+    from nakama_sync.devserver._http import RouteTable
+
+    def bind(value: Any) -> dict[str, Any]:
+        sqlite3.connect(":memory:").execute("SELECT ?", (value,))
+        return {}
+
+    table = RouteTable()
+    table.add("POST", "/bind", lambda req: bind(req.json()["v"]), auth="none")
+    hub = types.SimpleNamespace(log=logging.getLogger("nakama_sync.devserver"))
+    app = web.Application()
+    table.install(app, hub)  # type: ignore[arg-type]
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(app)
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    port = runner.addresses[0][1]
+    thread = threading.Thread(target=loop.run_forever, name="bind-app", daemon=True)
+    thread.start()
+    try:
+        for value, status in (({"an": "object"}, 400), ([1, 2], 400), (2 ** 70, 400), ("fine", 200)):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("POST", "/bind", json.dumps({"v": value}))
+            resp = conn.getresponse()
+            body = resp.read()
+            conn.close()
+            assert resp.status == status, body
+            if status == 400:
+                assert json.loads(body) == {"code": 3, "message": "Invalid argument."}
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
