@@ -3,7 +3,9 @@
 Each :class:`Probe` is one HTTP request and the exact answer a real Nakama gives it (status, and the
 gRPC ``code`` of the JSON error body when there is one). Paths and bodies may name the objects of the
 probe's world with ``{alice}``, ``{bob}``, ``{carol}`` (user ids), ``{G}`` (an open group: alice
-superadmin, bob member), ``{H}`` (a closed group of alice), ``{nil}`` (a well-formed but unknown UUID).
+superadmin, bob member), ``{H}`` (a closed group of alice), ``{Gname}``/``{Hname}`` (their names),
+``{nil}`` (a well-formed but unknown UUID), ``{alicetoken}`` (a user's session token), ``{forged}`` and
+``{expired}`` (forged tokens).
 ``auth`` is who sends it: a user name, ``"none"``, ``"basic"`` (the server key), ``"badkey"`` (a wrong
 server key) or one of the forged tokens (``"forged"``, ``"alg_none"``, ``"expired"``, ``"garbage"``).
 
