@@ -265,6 +265,31 @@ _SCORES = [
           {"subscore": "abc"}, "carol"),
 ]
 
+# ---- body fields of the wrong JSON type, refused as protojson refuses them (before the auth check) ---------------
+_BODY_TYPES = [
+    Probe("leaderboard score as an object", "POST", "/v2/leaderboard/nsync_incr", 400, 3, {"score": {"a": 1}}),
+    Probe("leaderboard score 1.5", "POST", "/v2/leaderboard/nsync_incr", 400, 3, {"score": 1.5}),
+    Probe("leaderboard operator beyond int32", "POST", "/v2/leaderboard/nsync_incr", 400, 3, {"operator": 2 ** 40}),
+    Probe("leaderboard score as \"1e2\"", "POST", "/v2/leaderboard/nsync_incr", 200, None, {"score": "1e2"}, "bob"),
+    Probe("event name as a number", "POST", "/v2/event", 400, 3, {"name": 5}),
+    Probe("event properties not strings", "POST", "/v2/event", 400, 3, {"name": "e", "properties": {"a": 1}}),
+    Probe("event timestamp not a time", "POST", "/v2/event", 400, 3, {"name": "e", "timestamp": "yesterday"}),
+    Probe("account display name as a number", "PUT", "/v2/account", 400, 3, {"display_name": 5}),
+    Probe("link device, id as a number", "POST", "/v2/account/link/device", 400, 3, {"id": 12345678901}),
+    Probe("authenticate device, vars not strings", "POST", "/v2/account/authenticate/device", 400, 3,
+          {"id": "probe-device-001", "vars": {"a": 1}}, "basic"),
+    Probe("authenticate email, password as a number", "POST", "/v2/account/authenticate/email", 400, 3,
+          {"email": "a@b.cd", "password": 12345678}, "basic"),
+    Probe("session refresh, token as a number", "POST", "/v2/account/session/refresh", 400, 3, {"token": 5},
+          "basic"),
+    Probe("logout, token as a number", "POST", "/v2/session/logout", 400, 3, {"token": 5}, "carol"),
+    Probe("storage write, a null object", "PUT", "/v2/storage", 400, 3, {"objects": [None]}),
+    Probe("storage read, an id that is a string", "POST", "/v2/storage", 400, 3, {"object_ids": ["x"]}),
+    Probe("group update, open as \"true\"", "PUT", "/v2/group/{G}", 400, 3, {"open": "true"}),
+    Probe("subscription list, limit as a bool", "POST", "/v2/iap/subscription", 400, 3, {"limit": True}),
+    Probe("query integer of 5,000 digits", "GET", "/v2/group?limit=" + "9" * 5000, 400, 3),
+]
+
 # ---- more refusals, each as a real Nakama 3.40 answered it ------------------------------------------------------
 _BAD_ID = "Invalid user ID 'nope'."
 _NAKAMA = [
@@ -410,4 +435,4 @@ _NAKAMA = [
     Probe("socket with an expired token", "GET", "/ws?token={expired}", 401, None, None, "none"),
 ]
 
-PROBES: list[Probe] = _AUTH + _FOREIGN + _TYPES + _CURSORS + _QUERY_INTS + _LIMITS + _PATHS + _SCORES + _NAKAMA
+PROBES: list[Probe] = _AUTH + _FOREIGN + _TYPES + _CURSORS + _QUERY_INTS + _LIMITS + _PATHS + _SCORES + _BODY_TYPES + _NAKAMA

@@ -340,3 +340,22 @@ def test_a_bad_value_that_reaches_sqlite_is_a_400_not_a_500(quiet_server: None) 
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+def test_the_body_schema_is_generated_from_nakamas_api_description(tmp_path: Any) -> None:
+    # nakama_sync/devserver/_api_schema.py must be what tools/gen_api_schema.py makes of the swagger file
+    import importlib.util
+    import pathlib
+
+    from ._shared import shared_path
+
+    swagger = shared_path("nakama-api/apigrpc.swagger.json")
+    tool = pathlib.Path(__file__).parent.parent / "tools" / "gen_api_schema.py"
+    spec = importlib.util.spec_from_file_location("gen_api_schema", tool)
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    gen.OUT = str(tmp_path / "_api_schema.py")
+    assert gen.main(["gen_api_schema.py", str(swagger)]) == 0
+    committed = pathlib.Path(__file__).parent.parent / "nakama_sync" / "devserver" / "_api_schema.py"
+    assert (tmp_path / "_api_schema.py").read_text() == committed.read_text()

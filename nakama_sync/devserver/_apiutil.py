@@ -5,7 +5,9 @@ All of them run on the event-loop thread.
 from __future__ import annotations
 
 import base64
+import decimal
 import json
+import re
 import sqlite3
 import uuid
 from datetime import datetime, timezone
@@ -83,6 +85,7 @@ def encode_cursor(data: Any) -> str:
 
 
 _INT64 = (-(2 ** 63), 2 ** 63 - 1)
+_JSON_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]{1,2})?")
 
 
 def _fits(value: Any, kind: type) -> bool:
@@ -158,11 +161,10 @@ def int_value(value: Any, name: str) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            pass
+    if isinstance(value, str) and len(value) <= 40 and _JSON_NUMBER.fullmatch(value):   # protojson: "12", also "1e2" and "3.0"
+        number = decimal.Decimal(value)
+        if number == number.to_integral_value():
+            return int(number)
     raise ApiFailure(INVALID_ARGUMENT, f"invalid value for {name}: {value!r}")
 
 

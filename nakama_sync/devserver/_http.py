@@ -30,6 +30,8 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 from multidict import MultiMapping
 
+from ._body_check import BadField, check_body, route_key
+
 if TYPE_CHECKING:
     from ._hub import Hub
 
@@ -220,7 +222,7 @@ def parse_go_int(value: str, name: str, kind: str) -> int:
     if (_GO_UINT if low == 0 else _GO_INT).fullmatch(value) is None:
         reason = "invalid syntax"
     else:
-        number = int(value)
+        number = int(value) if len(value) <= 40 else high + 1   # (Python refuses int() of 4,300+ digits)
         if low <= number <= high:
             return number
         reason = "value out of range"
@@ -315,9 +317,9 @@ class RouteTable:
 
     def install(self, app: web.Application, hub: Hub) -> None:
         for method, path, handler, auth in self.routes:
-            takes_body = method in ("POST", "PUT") and auth != "rpc" and \
-                f"{method} {re.sub(r'{[^}]+}', '{}', path)}" not in _BODYLESS
-            app.router.add_route(method, path, _wrap(hub, handler, auth, takes_body))
+            key = route_key(method, path)
+            takes_body = method in ("POST", "PUT") and auth != "rpc" and key not in _BODYLESS
+            app.router.add_route(method, path, _wrap(hub, handler, auth, key if takes_body else None))
 
 
 # POST routes whose request message has no body in Nakama's API (apigrpc.swagger.json): grpc-gateway
@@ -377,15 +379,19 @@ async def read_body(request: web.Request) -> bytes | None:
         return None
 
 
-def _wrap(hub: Hub, handler: Handler, auth: str, takes_body: bool) -> Callable[[web.Request], Any]:
+def _wrap(hub: Hub, handler: Handler, auth: str, body_route: str | None) -> Callable[[web.Request], Any]:
+    """The aiohttp view of a route; ``body_route`` is its ``route_key`` when grpc-gateway decodes its body."""
     async def view(request: web.Request) -> web.StreamResponse:
         try:
             if auth != "rpc":   # an RPC's query parameters are its own
                 check_query_ints(request.query)
             raw = await read_body(request)
             req = ApiRequest(hub, request, dict(request.match_info), request.query, raw or b"")
-            if takes_body:
-                req.body()   # a body that is not a JSON object is 400 even without valid credentials
+            if body_route is not None:   # a body protojson refuses is 400 even without valid credentials
+                try:
+                    check_body(body_route, req.body())
+                except BadField as exc:
+                    raise ApiFailure(INVALID_ARGUMENT, str(exc)) from exc
             if auth == "basic":
                 user = _basic_user(request)
                 if user is None:
