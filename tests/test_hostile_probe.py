@@ -314,7 +314,7 @@ def test_a_bad_value_that_reaches_sqlite_is_a_400_not_a_500(quiet_server: None) 
 
     table = RouteTable()
     table.add("POST", "/bind", lambda req: bind(req.json()["v"]), auth="none")
-    hub = types.SimpleNamespace(log=logging.getLogger("nakama_sync.devserver"))
+    hub = types.SimpleNamespace(log=logging.getLogger("nakama_sync.devserver"), routes=table)
     app = web.Application()
     table.install(app, hub)  # type: ignore[arg-type]
     loop = asyncio.new_event_loop()

@@ -39,6 +39,7 @@ __all__ = [
     "HTTP_STATUS",
     "ApiFailure",
     "ApiRequest",
+    "Handler",
     "RouteTable",
     "compact",
     "error_response",
@@ -116,6 +117,9 @@ class ApiRequest:
     raw_body: bytes
     claims: dict[str, Any] | None = None   # the verified session token's claims (bearer routes)
     token: str | None = None
+    # a call from server code (the runtime API, _runtime_nk.py): owners and permissions are the caller's
+    # to choose, as Nakama's runtime functions may (see each handler); never set for a network request
+    authoritative: bool = False
     _json: Any = field(default=None, repr=False)
     _json_loaded: bool = False
 
@@ -136,6 +140,11 @@ class ApiRequest:
             else:
                 self._json = parse_json_body(self.raw_body)
         return self._json
+
+    def replace_body(self, data: Any) -> None:
+        """Handle ``data`` (JSON-able) as the body instead of what was sent (a before hook's change)."""
+        self.raw_body = compact(data).encode("utf-8")
+        self._json_loaded = False
 
     def body(self) -> dict[str, Any]:
         """The body as a JSON object with camelCase keys folded to snake_case (unknown keys kept)."""
@@ -303,6 +312,8 @@ def camel(name: str) -> str:
 
 
 Handler = Callable[[ApiRequest], Any]
+# interceptor(method, path, req, handler) -> result: runs the handler (the runtime's before/after hooks)
+Interceptor = Callable[[str, str, ApiRequest, Handler], Any]
 
 
 class RouteTable:
@@ -310,16 +321,24 @@ class RouteTable:
 
     def __init__(self) -> None:
         self.routes: list[tuple[str, str, Handler, str]] = []
+        self.interceptor: Interceptor | None = None
 
     def add(self, method: str, path: str, handler: Handler, auth: str = "bearer") -> None:
         """``path`` uses aiohttp's ``{name}`` placeholders, e.g. ``/v2/group/{group_id}/join``."""
         self.routes.append((method.upper(), path, handler, auth))
 
+    def handler(self, method: str, path: str) -> Handler:
+        """The handler added for ``method`` and the ``path`` template; KeyError when there is none."""
+        for m, p, handler, _ in self.routes:
+            if m == method and p == path:
+                return handler
+        raise KeyError(f"no route {method} {path}")
+
     def install(self, app: web.Application, hub: Hub) -> None:
         for method, path, handler, auth in self.routes:
             key = route_key(method, path)
             takes_body = method in ("POST", "PUT") and auth != "rpc" and key not in _BODYLESS
-            app.router.add_route(method, path, _wrap(hub, handler, auth, key if takes_body else None))
+            app.router.add_route(method, path, _wrap(hub, handler, auth, method, path, key if takes_body else None))
 
 
 # POST routes whose request message has no body in Nakama's API (apigrpc.swagger.json): grpc-gateway
@@ -379,7 +398,8 @@ async def read_body(request: web.Request) -> bytes | None:
         return None
 
 
-def _wrap(hub: Hub, handler: Handler, auth: str, body_route: str | None) -> Callable[[web.Request], Any]:
+def _wrap(hub: Hub, handler: Handler, auth: str, method: str, path: str,
+          body_route: str | None) -> Callable[[web.Request], Any]:
     """The aiohttp view of a route; ``body_route`` is its ``route_key`` when grpc-gateway decodes its body."""
     async def view(request: web.Request) -> web.StreamResponse:
         try:
@@ -400,7 +420,8 @@ def _wrap(hub: Hub, handler: Handler, auth: str, body_route: str | None) -> Call
                     raise ApiFailure(UNAUTHENTICATED, "Server key invalid")
             elif auth == "bearer":
                 req.token, req.claims = check_bearer(hub, request)
-            result = handler(req)
+            interceptor = hub.routes.interceptor
+            result = handler(req) if interceptor is None else interceptor(method, path, req, handler)
             if hasattr(result, "__await__"):
                 result = await result
             if not isinstance(result, web.StreamResponse):

@@ -51,6 +51,14 @@ _VERSION_FAILED = "Storage write rejected - version check failed."
 _WRITE_DENIED = "Storage write rejected - permission denied."
 _DELETE_FAILED = "Storage delete rejected - not found, version check failed, or permission denied."
 _BAD_USER = "Invalid user ID - make sure user ID is a valid UUID."
+_SYSTEM_USER = "00000000-0000-0000-0000-000000000000"
+
+
+def _owner(req: ApiRequest, obj: dict[str, Any]) -> str:
+    """Whose object: the caller's; server code (``req.authoritative``) names any owner, none = system."""
+    if req.authoritative:
+        return str(_field(obj, "user_id", "userId") or _SYSTEM_USER)
+    return req.user_id
 
 
 def object_wire(row: Any) -> dict[str, Any]:
@@ -129,7 +137,7 @@ def install(hub: Hub) -> None:
             if not isinstance(parsed, dict):
                 raise ApiFailure(INVALID_ARGUMENT, "Value must be a JSON object.")
             checked.append((collection, key, value, version, 1 if read is None else read,
-                            1 if write_perm is None else write_perm))
+                            1 if write_perm is None else write_perm, _owner(req, obj)))
         for collection, key, value, *_ in checked:
             # Postgres refuses NULs in text and in jsonb (also the escape \u0000), and keys over 128 chars
             if pg_refuses(collection, key, limit=128) or _has_nul(json.loads(value)):
@@ -137,22 +145,22 @@ def install(hub: Hub) -> None:
         now = time.time()
         acks = []
         with db.transaction():
-            for collection, key, value, version, read, write_perm in checked:
+            for collection, key, value, version, read, write_perm, owner in checked:
                 row = db.one("SELECT version, write, create_time FROM storage"
-                             " WHERE collection = ? AND key = ? AND user_id = ?", (collection, key, req.user_id))
+                             " WHERE collection = ? AND key = ? AND user_id = ?", (collection, key, owner))
                 if version == "*" and row is not None:
                     raise ApiFailure(INVALID_ARGUMENT, _VERSION_FAILED)
                 if version and version != "*" and (row is None or row["version"] != version):
                     raise ApiFailure(INVALID_ARGUMENT, _VERSION_FAILED)
-                if row is not None and row["write"] == 0:
+                if row is not None and row["write"] == 0 and not req.authoritative:
                     raise ApiFailure(INVALID_ARGUMENT, _WRITE_DENIED)
                 new_version = hashlib.md5(value.encode("utf-8")).hexdigest()
                 created = row["create_time"] if row is not None else now
                 db.execute("INSERT OR REPLACE INTO storage (collection, key, user_id, value, version, read, write,"
                            " create_time, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           (collection, key, req.user_id, value, new_version, read, write_perm, created, now))
+                           (collection, key, owner, value, new_version, read, write_perm, created, now))
                 acks.append({"collection": collection, "key": key, "version": new_version,
-                             "user_id": req.user_id, "create_time": time_us(created), "update_time": time_us(now)})
+                             "user_id": owner, "create_time": time_us(created), "update_time": time_us(now)})
         return {"acks": acks}
 
     def object_ids(req: ApiRequest) -> list[tuple[str, str, str, str]]:
@@ -179,7 +187,7 @@ def install(hub: Hub) -> None:
                          (collection, key, owner or "00000000-0000-0000-0000-000000000000"))
             if row is None:
                 continue
-            if row["read"] == 2 or (row["read"] == 1 and row["user_id"] == req.user_id):
+            if req.authoritative or row["read"] == 2 or (row["read"] == 1 and row["user_id"] == req.user_id):
                 found.append(object_wire(row))
         return {"objects": found} if found else {}
 
@@ -188,13 +196,15 @@ def install(hub: Hub) -> None:
         if any(pg_refuses(collection, key, version) for collection, key, _, version in ids):
             raise ApiFailure(INTERNAL, "Error deleting storage objects.")
         with db.transaction():
-            for collection, key, _, version in ids:
+            for collection, key, user_id, version in ids:
+                owner = _owner(req, {"user_id": user_id})
                 row = db.one("SELECT version, write FROM storage WHERE collection = ? AND key = ? AND user_id = ?",
-                             (collection, key, req.user_id))
-                if row is None or row["write"] == 0 or (version and version != row["version"]):
+                             (collection, key, owner))
+                denied = row is not None and row["write"] == 0 and not req.authoritative
+                if row is None or denied or (version and version != row["version"]):
                     raise ApiFailure(INVALID_ARGUMENT, _DELETE_FAILED)
                 db.execute("DELETE FROM storage WHERE collection = ? AND key = ? AND user_id = ?",
-                           (collection, key, req.user_id))
+                           (collection, key, owner))
         return {}
 
     def list_objects(req: ApiRequest, collection: str, owner: str | None) -> dict[str, Any]:
@@ -202,7 +212,10 @@ def install(hub: Hub) -> None:
         if owner is not None and not is_uuid(owner):
             raise ApiFailure(INVALID_ARGUMENT, _BAD_USER)
         params: list[Any] = [collection]
-        if owner is None:
+        if req.authoritative:   # server code lists every object, of one owner or of all
+            where = "collection = ?" if owner is None else "collection = ? AND user_id = ?"
+            params += [] if owner is None else [owner]
+        elif owner is None:
             where = "collection = ? AND read = 2"
         elif owner == req.user_id:
             where = "collection = ? AND user_id = ? AND read >= 1"
