@@ -23,6 +23,7 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "int_value",
+    "is_int64",
     "is_uuid",
     "limit_param",
     "pg_json",
@@ -88,10 +89,13 @@ _INT64 = (-(2 ** 63), 2 ** 63 - 1)
 _JSON_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]{1,2})?")
 
 
+def is_int64(value: Any) -> bool:
+    """A JSON integer (not a bool) within int64. Example: ``is_int64(2 ** 63) is False``"""
+    return isinstance(value, int) and not isinstance(value, bool) and _INT64[0] <= value <= _INT64[1]
+
+
 def _fits(value: Any, kind: type) -> bool:
-    if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool) and _INT64[0] <= value <= _INT64[1]
-    return isinstance(value, kind)
+    return is_int64(value) if kind is int else isinstance(value, kind)
 
 
 def decode_cursor(text: str, message: str, kinds: tuple[type, ...]) -> list[Any]:

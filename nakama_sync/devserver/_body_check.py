@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ._api_schema import MESSAGES, ROUTE_BODIES
+from ._names import snake
 
 __all__ = ["BadField", "check_body", "route_key"]
 
@@ -44,7 +45,7 @@ def check_body(key: str, body: Any) -> None:
 def _check_message(message: str, body: dict[str, Any]) -> None:
     fields = MESSAGES.get(message, {})
     for name, value in body.items():
-        kind = fields.get(_snake(name))
+        kind = fields.get(snake(name))
         if kind is not None and value is not None and not _fits(kind, value):
             text = json.dumps(value, ensure_ascii=False)
             raise BadField(f"proto: invalid value for {kind} field {name}: {text[:60]}{'...' if len(text) > 60 else ''}")
@@ -114,6 +115,3 @@ def _rfc3339(value: str) -> bool:
         return False
     return True
 
-
-def _snake(name: str) -> str:
-    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)

@@ -31,6 +31,7 @@ from aiohttp.web_protocol import RequestPayloadError
 from multidict import MultiMapping
 
 from ._body_check import BadField, check_body, route_key
+from ._names import camel, snake
 
 if TYPE_CHECKING:
     from ._hub import Hub
@@ -293,22 +294,6 @@ def parse_bool(value: str) -> bool | None:
     if value in ("0", "f", "F", "FALSE", "false", "False"):
         return False
     return None
-
-
-def snake(name: str) -> str:
-    out = []
-    for ch in name:
-        if ch.isupper():
-            out.append("_")
-            out.append(ch.lower())
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
 Handler = Callable[[ApiRequest], Any]

@@ -10,7 +10,7 @@ import base64
 import json
 from typing import TYPE_CHECKING, Any
 
-from ._apiutil import pg_refuses
+from ._apiutil import is_int64, pg_refuses
 from ._http import ApiFailure, ApiRequest
 from ._rt_chat import DM, GROUP, ChannelRef, format_ts, jsonb_text, parse_channel_id
 
@@ -28,15 +28,11 @@ def _encode_cursor(channel_id: str, row: Any, forward: bool, is_next: bool) -> s
     return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
 
 
-def _is_int64(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and -(2 ** 63) <= value < 2 ** 63
-
-
 def _decode_cursor(text: str, channel_id: str, forward: bool) -> dict[str, Any]:
     try:
         data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         ok = (isinstance(data, dict) and data.get("c") == channel_id and data.get("f") is forward
-              and _is_int64(data.get("t")) and isinstance(data.get("i"), str)
+              and is_int64(data.get("t")) and isinstance(data.get("i"), str)
               and isinstance(data.get("n"), bool))
     except (ValueError, TypeError, RecursionError):
         ok = False
