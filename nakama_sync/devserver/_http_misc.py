@@ -45,10 +45,13 @@ def install(hub: Hub) -> None:
         min_size, max_size = req.q_int("min_size"), req.q_int("max_size")
         if min_size is not None and min_size < 0:
             raise ApiFailure(INVALID_ARGUMENT, "Minimum size must be 0 or above.")
-        if max_size is not None and max_size < 1:
-            raise ApiFailure(INVALID_ARGUMENT, "Maximum size must be 1 or above.")
+        if max_size is not None and max_size < 0:
+            raise ApiFailure(INVALID_ARGUMENT, "Maximum size must be 0 or above.")
         if min_size is not None and max_size is not None and max_size < min_size:
-            raise ApiFailure(INVALID_ARGUMENT, "Maximum size must be greater than or equal to minimum size.")
+            raise ApiFailure(INVALID_ARGUMENT, "Maximum size must be greater than or equal to minimum size when both"
+                                               " are specified.")
+        if max_size == 0:   # Nakama 3.40 lists as if no maximum were given
+            max_size = None
         parsed = None
         if query and query != "*":
             try:
