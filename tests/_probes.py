@@ -2,7 +2,8 @@
 
 Each :class:`Probe` is one HTTP request and the exact answer a real Nakama gives it (status, and the
 gRPC ``code`` of the JSON error body when there is one). Paths and bodies may name the objects of the
-probe's world with ``{alice}``, ``{bob}``, ``{carol}`` (user ids), ``{G}`` (an open group: alice
+probe's world with ``{alice}``, ``{bob}``, ``{carol}``, ``{dave}`` (user ids; dave only joins G, by the
+probe of a body-less route), ``{G}`` (an open group: alice
 superadmin, bob member), ``{H}`` (a closed group of alice), ``{Gname}``/``{Hname}`` (their names),
 ``{nil}`` (a well-formed but unknown UUID), ``{alicetoken}`` (a user's session token), ``{forged}`` and
 ``{expired}`` (forged tokens).
@@ -424,7 +425,7 @@ _NAKAMA = [
     Probe("an unknown field twice is discarded", "PUT", "/v2/storage", 401, 16, b'{"zz": 1, "zz": 2}', "none",
           "Auth token required"),
     Probe("bad JSON body on a route without a body: never read", "POST", "/v2/group/{G}/join", 200, None,
-          b"{nope", "carol"),
+          b"{nope", "dave"),
     Probe("notifications, a cursor that is not one", "GET", "/v2/notification?cacheable_cursor=abc", 500, 13, None,
           "alice", "Error retrieving notifications."),
     Probe("subscription list, a cursor that is not one", "POST", "/v2/iap/subscription", 500, 2, {"cursor": "abc"},

@@ -89,7 +89,7 @@ class World:
         self.tokens: dict[str, str] = {}
         self.ids: dict[str, str] = {}
         self.groups: dict[str, dict[str, Any]] = {}
-        for name in ("alice", "bob", "carol"):
+        for name in ("alice", "bob", "carol", "dave"):
             reply = self.send("POST", "/v2/account/authenticate/device", {"id": unique(f"probe-{name}")}, "basic")
             assert reply.status == 200, reply.body
             self.tokens[name] = reply.json()["token"]
