@@ -273,6 +273,18 @@ def test_logout_everywhere_refuses_the_socket(world: World, quiet_server: None) 
     assert _bearer(world, older, "GET", "/v2/account").status == 401
 
 
+def test_a_socket_open_before_logout_everywhere_stays_open(world: World, quiet_server: None) -> None:
+    # Nakama's own behaviour: logging out does not disconnect (deleting the account does, below)
+    token, _ = _fresh_user(world)
+    ws = websocket.create_connection(_ws_url(world.target, _issued_earlier(world, token)), timeout=10)
+    try:
+        assert _bearer(world, token, "POST", "/v2/session/logout", {}).status == 200
+        ws.send(json.dumps({"cid": "1", "ping": {}}))
+        assert json.loads(ws.recv()) == {"cid": "1", "pong": {}}
+    finally:
+        ws.close()
+
+
 def test_logging_out_one_token_still_opens_a_socket(world: World, quiet_server: None) -> None:
     # Nakama's own behaviour: the socket check looks at "log out everywhere" only
     token, _ = _fresh_user(world)
