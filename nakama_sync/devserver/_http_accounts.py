@@ -77,11 +77,20 @@ MIGRATIONS = [
     );
     CREATE INDEX session_token_user ON session_token (user_id)
     """,
+    # logout everywhere: tokens issued before this unix second are dead (Nakama's session cache)
+    """
+    CREATE TABLE session_invalidation (
+        user_id TEXT PRIMARY KEY,
+        before INTEGER NOT NULL
+    )
+    """,
 ]
 
 # Nakama: ids reject control characters and any whitespace; usernames reject control chars and spaces.
 _INVALID_ID = re.compile(r"[\x00-\x1f\x7f\s]")
-_INVALID_USERNAME = re.compile(r"[\x00-\x1f\x7f\t\n\v\f\r ]")
+# Nakama's POSIX pattern "([[:cntrl:]]|[[\t\n\r\f\v]])+": control characters, or "[" / a whitespace
+# control character followed by "]". Spaces are allowed.
+_INVALID_USERNAME = re.compile(r"[\x00-\x1f\x7f]|\[\]")
 _EMAIL = re.compile(r"^.+@.+\..+$", re.DOTALL)
 _USERNAME_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _PBKDF2_ROUNDS = 10_000   # a dev server: cheap enough for tests, still a real KDF
@@ -89,13 +98,15 @@ _PBKDF2_ROUNDS = 10_000   # a dev server: cheap enough for tests, still a real K
 # The unconfigured answers of a default Nakama for the social providers: (code, message) for a
 # non-empty credential. An empty credential gets the provider's "required" message first, except
 # where the server checks its configuration before the input (apple, steam).
+_DATA_LOSS = 15  # gRPC DataLoss: Nakama's answer to a signed player info it cannot verify (HTTP 500)
 _SOCIAL = {
     "apple": ("token", "Apple ID token is required.",
               (FAILED_PRECONDITION, "Apple authentication is not configured."), True),
     "facebook": ("token", "Facebook access token is required.",
                  (UNAUTHENTICATED, "Could not authenticate Facebook profile."), False),
     "facebookinstantgame": ("signed_player_info", "Signed Player Info for a Facebook Instant Game is required.",
-                            (UNAUTHENTICATED, "Could not authenticate Facebook Instant Game profile."), False),
+                            (_DATA_LOSS, "Error extracting the Facebook Instant Game player ID or validating"
+                                         " the signature"), False),
     "gamecenter": ("player_id", "GameCenter access credentials are required.",
                    (UNAUTHENTICATED, "Could not authenticate GameCenter profile."), False),
     "google": ("token", "Google access token is required.",
@@ -268,12 +279,22 @@ class Accounts:
         reply["refresh_token"] = refresh
         return reply
 
-    def is_token_revoked(self, claims: dict[str, Any]) -> bool:
+    def is_token_revoked(self, claims: dict[str, Any], refresh: bool = False) -> bool:
+        """True for a token logged out by id, or issued before its user's last logout-everywhere."""
         tid = claims.get("tid")
         if not isinstance(tid, str):
             return False
         row = self.db.one("SELECT revoked FROM session_token WHERE tid = ?", (tid,))
-        return bool(row and row[0])
+        if row and row[0]:
+            return True
+        before = self.db.one("SELECT before FROM session_invalidation WHERE user_id = ?", (claims.get("uid"),))
+        if before is None or not isinstance(claims.get("exp"), int):
+            return False
+        # Nakama dates a token by exp minus the configured lifetime, to the second: a token issued in
+        # the same second as the logout survives it.
+        cfg = self.hub.config
+        issued = claims["exp"] - (cfg.refresh_token_expiry_sec if refresh else cfg.token_expiry_sec)
+        return bool(issued < before[0])
 
     def revoke(self, tid: str, user_id: str) -> None:
         self.db.execute("INSERT INTO session_token (tid, user_id, exp, revoked) VALUES (?, ?, ?, 1) "
@@ -281,7 +302,10 @@ class Accounts:
                         (tid, user_id, int(time.time()) + self.hub.config.refresh_token_expiry_sec))
 
     def revoke_all(self, user_id: str) -> None:
-        self.db.execute("UPDATE session_token SET revoked = 1 WHERE user_id = ?", (user_id,))
+        """Logout everywhere: every token of the user issued before the current second dies."""
+        self.db.execute("INSERT INTO session_invalidation (user_id, before) VALUES (?, ?) "
+                        "ON CONFLICT (user_id) DO UPDATE SET before = excluded.before",
+                        (user_id, int(time.time())))
 
 
 def _random_username() -> str:
@@ -388,7 +412,7 @@ def install(hub: Hub) -> None:
         except _jwt.InvalidToken as exc:
             raise ApiFailure(UNAUTHENTICATED, "Refresh token invalid or expired.") from exc
         user_id, tid = claims.get("uid"), claims.get("tid")
-        if not isinstance(user_id, str) or not isinstance(tid, str) or accounts.is_token_revoked(claims):
+        if not isinstance(user_id, str) or not isinstance(tid, str) or accounts.is_token_revoked(claims, refresh=True):
             raise ApiFailure(UNAUTHENTICATED, "Refresh token invalid or expired.")
         row = accounts.row(user_id)
         if row is None:
