@@ -98,7 +98,12 @@ class WsSession:
         self.send_raw(json.dumps(envelope, separators=(",", ":"), ensure_ascii=False))
 
     def send_raw(self, frame: str | bytes) -> None:
-        """Queue a frame exactly as given (text or binary); tests use it to inject bad frames."""
+        """Queue a frame exactly as given (text or binary); tests use it to inject bad frames.
+
+        The queue holds what this session's writer has not handed to the connection yet; the writer
+        drains it while routing goes on (the reader yields after each message), so it fills only when
+        the connection's buffers are full: a reader that really falls behind.
+        """
         if self.closed:
             return
         if self.queue.qsize() >= self.hub.config.outgoing_queue_size:
@@ -254,6 +259,11 @@ async def websocket_view(request: web.Request) -> web.StreamResponse:
 
 
 async def _writer(session: WsSession) -> None:
+    """Hand queued frames to the connection, one at a time, in order (Nakama's per-session writer).
+
+    A send returns at once while the connection's buffer has room and waits only when it is full; a
+    peer that stops reading for good is ended by the liveness check (no pong within the pong wait).
+    """
     ws = session.ws
     while True:
         frame = await session.queue.get()
@@ -263,9 +273,9 @@ async def _writer(session: WsSession) -> None:
             continue
         try:
             if isinstance(frame, bytes):
-                await asyncio.wait_for(ws.send_bytes(frame), 5.0)
+                await ws.send_bytes(frame)
             else:
-                await asyncio.wait_for(ws.send_str(frame), 5.0)
+                await ws.send_str(frame)
         except _IO_ERRORS:
             session.closed = True
             break
@@ -316,6 +326,9 @@ async def _reader(session: WsSession) -> None:
             if session.silenced:
                 continue
             await _dispatch(session, msg.data)
+            # let the writers run between two messages: a burst already in the buffer would otherwise be
+            # routed whole before any recipient's writer drains its queue
+            await asyncio.sleep(0)
         elif msg.type == WSMsgType.BINARY:
             session.close("received unexpected WebSocket message type")
         elif msg.type == WSMsgType.PING:
