@@ -179,7 +179,7 @@ def _next_second_after(session: Session) -> None:
     """Wait (bounded) until the wall clock is past the second ``session`` was issued in.
 
     Nakama's logout-everywhere kills the tokens issued *before* the current second; one issued in the
-    same second survives it (its session cache keeps whole seconds), and the dev server does the same.
+    same second survives it (its session cache keeps whole seconds; the dev server kills it too).
     """
     issued = session.create_time  # claim iat: a fresh login's issue second
     assert issued

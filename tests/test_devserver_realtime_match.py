@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from typing import Any
+
+import pytest
 
 from .test_devserver_realtime_base import connect_fixture, presence  # noqa: F401
 
@@ -136,3 +139,23 @@ def test_invalid_base64_closes_the_socket(connect: Any) -> None:
     mid = a.ok("match_create", {}, "match")["match_id"]
     a.send({"cid": "20", "match_data_send": {"match_id": mid, "op_code": 1, "data": "@@not base64@@"}})
     assert a.wait_closed() == (1000, "received malformed payload")
+
+
+@pytest.mark.parametrize("op_code, relayed", [
+    (str(2**63 - 1), True), (str(-2**63), True),              # the int64 range, as JSON strings
+    (2**63, False), (str(2**70), False), (2**70, False),      # past it: Nakama's decoder refuses the frame
+])
+def test_op_code_is_an_int64(connect: Any, op_code: Any, relayed: bool) -> None:
+    a, b = connect(), connect()
+    mid = a.ok("match_create", {}, "match")["match_id"]
+    b.ok("match_join", {"match_id": mid}, "match")
+    a.push("match_presence_event", match_id=mid)
+    a.push("match_presence_event", match_id=mid)
+    a.send('{"match_data_send":{"match_id":"%s","op_code":%s,"data":"eA=="}}' % (mid, json.dumps(op_code)))
+    if relayed:
+        assert b.push("match_data", match_id=mid)["op_code"] == str(op_code)
+        a.barrier()
+    else:
+        assert a.wait_closed() == (1000, "received malformed payload")
+        b.barrier()
+        assert b.pushes("match_data") == []

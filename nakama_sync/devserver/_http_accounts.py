@@ -77,13 +77,6 @@ MIGRATIONS = [
     );
     CREATE INDEX session_token_user ON session_token (user_id)
     """,
-    # logout everywhere: tokens issued before this unix second are dead (Nakama's session cache)
-    """
-    CREATE TABLE session_invalidation (
-        user_id TEXT PRIMARY KEY,
-        before INTEGER NOT NULL
-    )
-    """,
 ]
 
 # Nakama: ids reject control characters and any whitespace; usernames reject control chars and spaces.
@@ -279,22 +272,12 @@ class Accounts:
         reply["refresh_token"] = refresh
         return reply
 
-    def is_token_revoked(self, claims: dict[str, Any], refresh: bool = False) -> bool:
-        """True for a token logged out by id, or issued before its user's last logout-everywhere."""
+    def is_token_revoked(self, claims: dict[str, Any]) -> bool:
         tid = claims.get("tid")
         if not isinstance(tid, str):
             return False
         row = self.db.one("SELECT revoked FROM session_token WHERE tid = ?", (tid,))
-        if row and row[0]:
-            return True
-        before = self.db.one("SELECT before FROM session_invalidation WHERE user_id = ?", (claims.get("uid"),))
-        if before is None or not isinstance(claims.get("exp"), int):
-            return False
-        # Nakama dates a token by exp minus the configured lifetime, to the second: a token issued in
-        # the same second as the logout survives it.
-        cfg = self.hub.config
-        issued = claims["exp"] - (cfg.refresh_token_expiry_sec if refresh else cfg.token_expiry_sec)
-        return bool(issued < before[0])
+        return bool(row and row[0])
 
     def revoke(self, tid: str, user_id: str) -> None:
         self.db.execute("INSERT INTO session_token (tid, user_id, exp, revoked) VALUES (?, ?, ?, 1) "
@@ -302,10 +285,9 @@ class Accounts:
                         (tid, user_id, int(time.time()) + self.hub.config.refresh_token_expiry_sec))
 
     def revoke_all(self, user_id: str) -> None:
-        """Logout everywhere: every token of the user issued before the current second dies."""
-        self.db.execute("INSERT INTO session_invalidation (user_id, before) VALUES (?, ?) "
-                        "ON CONFLICT (user_id) DO UPDATE SET before = excluded.before",
-                        (user_id, int(time.time())))
+        """Logout everywhere: every token of the user issued so far dies. (Nakama counts whole seconds:
+        a token issued in the same second as the logout survives it there; here it does not.)"""
+        self.db.execute("UPDATE session_token SET revoked = 1 WHERE user_id = ?", (user_id,))
 
 
 def _random_username() -> str:
@@ -412,7 +394,7 @@ def install(hub: Hub) -> None:
         except _jwt.InvalidToken as exc:
             raise ApiFailure(UNAUTHENTICATED, "Refresh token invalid or expired.") from exc
         user_id, tid = claims.get("uid"), claims.get("tid")
-        if not isinstance(user_id, str) or not isinstance(tid, str) or accounts.is_token_revoked(claims, refresh=True):
+        if not isinstance(user_id, str) or not isinstance(tid, str) or accounts.is_token_revoked(claims):
             raise ApiFailure(UNAUTHENTICATED, "Refresh token invalid or expired.")
         row = accounts.row(user_id)
         if row is None:
