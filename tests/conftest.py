@@ -42,6 +42,11 @@ class Target:
                                   **options)
 
 
+#: for a call a real Nakama answers by asking the provider's public web API (Facebook, Google, Steam):
+#: tests only talk to loopback, so such cases run against the dev server only
+calls_provider = pytest.mark.devserver_only("a real Nakama would call the provider's public web API")
+
+
 @pytest.fixture(scope="session")
 def target() -> Iterator[Target]:
     if EXTERNAL:

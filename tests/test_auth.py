@@ -11,7 +11,7 @@ import pytest
 import nakama_sync
 from nakama_sync import ApiError, Session
 
-from .conftest import unique
+from .conftest import calls_provider, unique
 
 
 def assert_api_error(exc: pytest.ExceptionInfo[ApiError], status: int, grpc: int, message: str | None = None) -> None:
@@ -122,10 +122,10 @@ def test_wrong_server_key_is_401(target: Any) -> None:
 
 @pytest.mark.parametrize("call", [
     lambda c: c.authenticate_apple("apple-token"),
-    lambda c: c.authenticate_facebook("facebook-token"),
+    pytest.param(lambda c: c.authenticate_facebook("facebook-token"), marks=calls_provider),
     lambda c: c.authenticate_facebook_instant_game("signed.info"),
     lambda c: c.authenticate_game_center("player", "bundle", 1700000000, "salt", "sig", "https://x/key"),
-    lambda c: c.authenticate_google("google-token"),
+    pytest.param(lambda c: c.authenticate_google("google-token"), marks=calls_provider),
     lambda c: c.authenticate_steam("steam-ticket"),
 ])
 def test_social_providers_refuse_when_unconfigured(client: nakama_sync.Client, call: Any) -> None:

@@ -151,7 +151,7 @@ def test_op_code_is_an_int64(connect: Any, op_code: Any, relayed: bool) -> None:
     b.ok("match_join", {"match_id": mid}, "match")
     a.push("match_presence_event", match_id=mid)
     a.push("match_presence_event", match_id=mid)
-    a.send('{"match_data_send":{"match_id":"%s","op_code":%s,"data":"eA=="}}' % (mid, json.dumps(op_code)))
+    a.send(f'{{"match_data_send":{{"match_id":"{mid}","op_code":{json.dumps(op_code)},"data":"eA=="}}}}')
     if relayed:
         assert b.push("match_data", match_id=mid)["op_code"] == str(op_code)
         a.barrier()

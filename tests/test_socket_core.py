@@ -254,6 +254,7 @@ def test_message_too_large_is_refused_locally(sockets):  # noqa: F811
     sock.ping()  # the connection is intact
 
 
+@pytest.mark.devserver_only("silences one session on the server (stops replies and pongs)")
 def test_request_timeout_when_server_is_silent(devserver, sockets):  # noqa: F811
     sock, session = sockets(with_session=True, request_timeout=0.3, heartbeat_interval=None)
     sessions = devserver.call(lambda: list(devserver.hub.user_sessions(session.user_id)))

@@ -129,6 +129,7 @@ def test_close_from_a_handler_on_reader_thread(sockets):  # noqa: F811
     assert len(count) == 1 and not sock.is_connected
 
 
+@pytest.mark.devserver_only("silences one session on the server (stops replies and pongs)")
 def test_close_during_poll_fails_waiting_requests_at_once(devserver, sockets):  # noqa: F811
     sock, session = sockets(with_session=True, request_timeout=30, heartbeat_interval=None)
     closed = recorder(sock, "closed")
@@ -158,6 +159,7 @@ def test_close_during_poll_fails_waiting_requests_at_once(devserver, sockets):  
     assert len(closed) == 1
 
 
+@pytest.mark.devserver_only("silences one session on the server (stops replies and pongs)")
 def test_silent_server_is_detected_by_the_heartbeat(devserver, sockets):  # noqa: F811
     sock, session = sockets(with_session=True, heartbeat_interval=0.3, heartbeat_timeout=0.4, reconnect=False)
     closed = recorder(sock, "closed")
@@ -183,6 +185,7 @@ def test_heartbeat_keeps_a_quiet_connection_open(sockets):  # noqa: F811
     sock.ping()
 
 
+@pytest.mark.devserver_only("closes one session from the server side")
 def test_server_close_fires_closed_once_and_fails_requests(devserver, sockets):  # noqa: F811
     sock, session = sockets(with_session=True)
     closed = recorder(sock, "closed")
@@ -196,6 +199,7 @@ def test_server_close_fires_closed_once_and_fails_requests(devserver, sockets): 
     assert len(closed) == 1
 
 
+@pytest.mark.devserver_only("silences one session on the server (stops replies and pongs)")
 def test_request_timeout_fails_callbacks_too(devserver, sockets):  # noqa: F811
     sock, session = sockets(with_session=True, request_timeout=0.2, heartbeat_interval=None)
     server = server_sessions(devserver, session.user_id)[0]

@@ -91,15 +91,18 @@ _PBKDF2_ROUNDS = 10_000   # a dev server: cheap enough for tests, still a real K
 # The unconfigured answers of a default Nakama for the social providers: (code, message) for a
 # non-empty credential. An empty credential gets the provider's "required" message first, except
 # where the server checks its configuration before the input (apple, steam).
-_DATA_LOSS = 15  # gRPC DataLoss: Nakama's answer to a signed player info it cannot verify (HTTP 500)
+_DATA_LOSS = 15  # gRPC DataLoss (HTTP 500)
+# where authenticating answers otherwise than linking: Nakama's authenticate path for a signed player info
+# it cannot verify says DataLoss; link and unlink say Unauthenticated
+_AUTH_UNCONFIGURED = {"facebookinstantgame": (_DATA_LOSS, "Error extracting the Facebook Instant Game player ID"
+                                                          " or validating the signature")}
 _SOCIAL = {
     "apple": ("token", "Apple ID token is required.",
               (FAILED_PRECONDITION, "Apple authentication is not configured."), True),
     "facebook": ("token", "Facebook access token is required.",
                  (UNAUTHENTICATED, "Could not authenticate Facebook profile."), False),
     "facebookinstantgame": ("signed_player_info", "Signed Player Info for a Facebook Instant Game is required.",
-                            (_DATA_LOSS, "Error extracting the Facebook Instant Game player ID or validating"
-                                         " the signature"), False),
+                            (UNAUTHENTICATED, "Could not authenticate Facebook Instant Game profile."), False),
     "gamecenter": ("player_id", "GameCenter access credentials are required.",
                    (UNAUTHENTICATED, "Could not authenticate GameCenter profile."), False),
     "google": ("token", "Google access token is required.",
@@ -178,9 +181,11 @@ def verify_password(password: str, stored: str | None) -> bool:
     return hmac.compare_digest(actual.hex(), digest)
 
 
-def social_failure(provider: str, body: dict[str, Any]) -> ApiFailure:
-    """What an unconfigured Nakama answers for a social provider."""
+def social_failure(provider: str, body: dict[str, Any], authenticating: bool = False) -> ApiFailure:
+    """What an unconfigured Nakama answers for a social provider (to link/unlink, or to authenticate)."""
     field, required, unconfigured, config_first = _SOCIAL[provider]
+    if authenticating:
+        unconfigured = _AUTH_UNCONFIGURED.get(provider, unconfigured)
     if config_first:
         return ApiFailure(*unconfigured)
     if provider == "gamecenter":
@@ -381,7 +386,7 @@ def install(hub: Hub) -> None:
         def handler(req: ApiRequest) -> dict[str, Any]:
             body = req.body()
             requested_username(req)
-            raise social_failure(provider, body)
+            raise social_failure(provider, body, authenticating=True)
         return handler
 
     def refresh(req: ApiRequest) -> dict[str, Any]:
