@@ -151,6 +151,15 @@ def _create(s: RawWs, **body: Any) -> dict[str, Any]:
     return _create_frames(s, **body)[0]["party"]
 
 
+def _sorted(frames: list[dict[str, Any]], cid: str | None, *push_keys: str) -> list[dict[str, Any]]:
+    """(the reply to ``cid``, then one push per key): Nakama's party handler sends its pushes from its own
+    goroutine, so they and the reply arrive in either order."""
+    reply = [f for f in frames if f.get("cid") == cid]
+    pushes = [[f for f in frames if "cid" not in f and key in f] for key in push_keys]
+    assert len(reply) == 1 and all(len(p) == 1 for p in pushes), frames
+    return [reply[0], *(p[0] for p in pushes)]
+
+
 def _is_party_id(party_id: str) -> bool:
     """``<uuid>.<node>``: the node name is a server setting (``nakama`` by default)."""
     uid, _, node = party_id.partition(".")
@@ -188,7 +197,7 @@ def test_open_party_join_data_update_promote_leave(sockets):
     party = _create(a, open=True, max_size=3)
     pid = party["party_id"]
     cid = b.send("party_join", {"party_id": pid})
-    ack, push, event = b.order(3)
+    ack, push, event = _sorted(b.order(3), cid, "party", "party_presence_event")  # any order on Nakama
     assert ack == {"cid": cid}
     assert push["party"]["self"]["username"] == b.username and len(push["party"]["presences"]) == 2
     b.session_id = push["party"]["self"]["session_id"]
@@ -213,7 +222,7 @@ def test_open_party_join_data_update_promote_leave(sockets):
 
     # promote: party_leader to all before the ack
     cid = a.send("party_promote", {"party_id": pid, "presence": b.presence})
-    leader, ack = a.order(2)
+    ack, leader = _sorted(a.order(2), cid, "party_leader")
     assert leader["party_leader"]["presence"] == b.presence and ack == {"cid": cid}
     assert b.key("party_leader")["presence"] == b.presence
     c.key("party_leader")
@@ -289,8 +298,11 @@ def test_matchmaker_match_and_join_by_token(sockets):
     body = {"min_count": 2, "max_count": 2, "query": f"+properties.mode:{mode} -properties.skill:<5",
             "string_properties": {"mode": mode}, "numeric_properties": {"skill": 10}}
     ta = a.request("matchmaker_add", body)["matchmaker_ticket"]["ticket"]
-    # c matches the query's mode but its skill is excluded by a's and b's "-properties.skill:<5"
-    c.request("matchmaker_add", {**body, "numeric_properties": {"skill": 1}})
+    # c has the mode but a skill that a's and b's "-properties.skill:<5" exclude. Nakama checks only the
+    # searching ticket's query (matchmaker.rev_precision is off by default), so c's own query must not
+    # want a or b either: it asks for low skill.
+    c.request("matchmaker_add", {**body, "numeric_properties": {"skill": 1},
+                                 "query": f"+properties.mode:{mode} +properties.skill:<5"})
     tb = b.request("matchmaker_add", body)["matchmaker_ticket"]["ticket"]
     ma = a.key("matchmaker_matched")
     mb = b.key("matchmaker_matched")

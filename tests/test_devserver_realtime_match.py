@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from .conftest import Target
 from .test_devserver_realtime_base import connect_fixture, presence  # noqa: F401
 
 
@@ -145,7 +146,7 @@ def test_invalid_base64_closes_the_socket(connect: Any) -> None:
     (str(2**63 - 1), True), (str(-2**63), True),              # the int64 range, as JSON strings
     (2**63, False), (str(2**70), False), (2**70, False),      # past it: Nakama's decoder refuses the frame
 ])
-def test_op_code_is_an_int64(connect: Any, op_code: Any, relayed: bool) -> None:
+def test_op_code_is_an_int64(connect: Any, target: Target, op_code: Any, relayed: bool) -> None:
     a, b = connect(), connect()
     mid = a.ok("match_create", {}, "match")["match_id"]
     b.ok("match_join", {"match_id": mid}, "match")
@@ -156,6 +157,7 @@ def test_op_code_is_an_int64(connect: Any, op_code: Any, relayed: bool) -> None:
         assert b.push("match_data", match_id=mid)["op_code"] == str(op_code)
         a.barrier()
     else:
-        assert a.wait_closed() == (1000, "received malformed payload")
+        close = a.wait_closed()   # Nakama's close frame may be lost to a reset (see the 1009 test)
+        assert close == (1000, "received malformed payload") or close is None and target.external
         b.barrier()
         assert b.pushes("match_data") == []
