@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from nakama_sync import _events
 from nakama_sync.models import Notification, SocketErrorEvent, StreamData, StreamPresenceEvent
 
