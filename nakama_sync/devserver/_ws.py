@@ -43,6 +43,9 @@ _PRESENCE_FIELDS = {"user_id": "string", "session_id": "string", "username": "st
                     "persistence": "bool", "status": "StringValue"}
 
 
+# frames queued for one session that make the readers yield to the writers (the queue holds 64)
+_BACKLOG = 8
+
 # what writing to a dying connection raises (ConnectionResetError is an OSError)
 _IO_ERRORS = (OSError, asyncio.TimeoutError, RuntimeError)
 
@@ -101,8 +104,9 @@ class WsSession:
         """Queue a frame exactly as given (text or binary); tests use it to inject bad frames.
 
         The queue holds what this session's writer has not handed to the connection yet; the writer
-        drains it while routing goes on (the reader yields after each message), so it fills only when
-        the connection's buffers are full: a reader that really falls behind.
+        drains it while routing goes on (a reader yields to the writers once a queue holds
+        ``_BACKLOG`` frames), so it fills only when the connection's buffers are full: a reader that
+        really falls behind.
         """
         if self.closed:
             return
@@ -112,6 +116,8 @@ class WsSession:
             self.close("session outgoing queue full")
             return
         self.queue.put_nowait(frame)
+        if self.queue.qsize() >= _BACKLOG:
+            self.hub.outgoing_backlog = True
 
     def reply(self, cid: str | None, body: dict[str, Any]) -> None:
         self.send({"cid": cid, **body} if cid else body)
@@ -335,9 +341,11 @@ async def _reader(session: WsSession) -> None:
             if session.silenced:
                 continue
             await _dispatch(session, msg.data)
-            # let the writers run between two messages: a burst already in the buffer would otherwise be
-            # routed whole before any recipient's writer drains its queue
-            await asyncio.sleep(0)
+            if session.hub.outgoing_backlog:
+                # a burst already in the read buffer would otherwise be routed whole before any
+                # recipient's writer runs: let the writers drain their queues first
+                session.hub.outgoing_backlog = False
+                await asyncio.sleep(0)
         elif msg.type == WSMsgType.BINARY:
             session.close("received unexpected WebSocket message type")
         elif msg.type == WSMsgType.PING:
