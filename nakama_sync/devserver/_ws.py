@@ -165,7 +165,14 @@ def _convert(kind: str, value: Any) -> Any:
             raise _Malformed("not a bool")
         return value
     if kind in ("int32", "int64", "Int32Value"):
-        number = _integer(value)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        try:
+            number = int(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+        except ValueError:
+            number = None
+        if number is None:
+            raise _Malformed("not an int")
         bits = 63 if kind == "int64" else 31
         if not -(1 << bits) <= number < 1 << bits:  # out of range: malformed, as protojson has it
             raise _Malformed("int out of range")
@@ -209,22 +216,6 @@ def _convert(kind: str, value: Any) -> Any:
             raise _Malformed("not a list")
         return [_normalize(v, _PRESENCE_FIELDS) for v in value]
     raise AssertionError(f"unknown field type {kind}")
-
-
-def _integer(value: Any) -> int:
-    """A JSON number or numeric string as an int (no bools, no fractions)."""
-    if isinstance(value, bool):
-        raise _Malformed("not an int")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError as exc:
-            raise _Malformed("not an int") from exc
-    raise _Malformed("not an int")
 
 
 async def websocket_view(request: web.Request) -> web.StreamResponse:
