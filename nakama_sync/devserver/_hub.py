@@ -69,6 +69,7 @@ class Hub:
     def __init__(self, config: DevServerConfig, server: Any = None) -> None:
         self.config = config
         self.server = server          # the DevServer facade (RpcContext.server)
+        self.outgoing_backlog = False  # some session's outgoing queue is filling up: readers yield (_ws.py)
         self.log = logging.getLogger("nakama_sync.devserver")
         self.db = Database(config.database)
         self.routes = RouteTable()
@@ -84,6 +85,9 @@ class Hub:
         self.notify: Callable[..., dict[str, Any]]
         # token-id checks, filled in by the accounts module (logout support)
         self.is_token_revoked: Callable[[dict[str, Any]], bool] = lambda claims: False
+        # user id -> unix second of the last "log out everywhere" or deletion (see _revocation)
+        self.tokens_invalidated_at: dict[str, int] = {}
+        self.socket_token_admitted: Callable[[dict[str, Any]], bool] = lambda claims: True
         self.shutting_down = False
 
     # ---- tokens ---------------------------------------------------------------------------
