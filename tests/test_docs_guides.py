@@ -105,14 +105,14 @@ def test_chat_guide(players: Any, client: nakama_sync.Client) -> None:
     assert inbox == []                             # the chat request was handled, not listed
 
 
-def test_notifications_guide(players: Any, devserver: Any) -> None:
+def test_notifications_guide(players: Any) -> None:
     code = load("chat")
     session, socket = players()
     inbox: list[str] = []
     code.notifications(socket, inbox)
-    devserver.notify(session.user_id, "reward", {"coins": 100})
+    socket.rpc("notify_me")                        # the suite's RPC (tests/_rpcs.py, tests/nakama_module.lua)
     pump([socket], lambda: bool(inbox), 10.0)
-    assert inbox == ["reward: {'coins': 100}"]
+    assert inbox == ["hello: {'n': 1}"]
 
 
 def test_leaderboards_and_storage_guide(client: nakama_sync.Client, new_session: Any, target: Target) -> None:

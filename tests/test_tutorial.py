@@ -271,9 +271,8 @@ def test_step5_a_partner_who_leaves_sends_the_player_back_to_the_matchmaker(run:
     program.close_window()
 
 
-def test_step5_survives_a_server_restart(run: Any, tmp_path: Path, target: Target) -> None:
-    if target.external:
-        pytest.skip("restarts its own dev server")
+@pytest.mark.devserver_only("restarts a dev server of its own")
+def test_step5_survives_a_server_restart(run: Any, tmp_path: Path) -> None:
     from nakama_sync.devserver import DevServer
 
     database = str(tmp_path / "game.db")          # accounts survive the restart, matches do not
