@@ -9,8 +9,9 @@ Example::
 
 Needs the ``devserver`` extra (aiohttp): ``pip install nakama-sync[devserver]``.
 """
+from ._conditions import InvalidConditions, NetworkConditions
 from ._config import DevServerConfig
 from ._hub import RpcContext
 from ._server import DevServer
 
-__all__ = ["DevServer", "DevServerConfig", "RpcContext"]
+__all__ = ["DevServer", "DevServerConfig", "InvalidConditions", "NetworkConditions", "RpcContext"]
