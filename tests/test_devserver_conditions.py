@@ -16,7 +16,14 @@ import pytest
 import nakama_sync
 from nakama_sync.devserver import InvalidConditions, NetworkConditions
 
-from ._netcode_helpers import conditioned_server, join_one_match, needs_devserver, percentile, players, send_paced
+from ._netcode_helpers import (
+    conditioned_server,
+    join_one_match,
+    needs_devserver,
+    percentile,
+    players,
+    send_paced,
+)
 
 pytestmark = needs_devserver
 
