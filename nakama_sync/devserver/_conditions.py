@@ -249,9 +249,9 @@ class _Pipe:
         loop = asyncio.get_running_loop()
         try:
             while self.items:
-                wait = self.items[0][0] - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
+                # sleep until the next frame is due; frames due together still go one loop turn apart,
+                # so the socket's writer drains them as they come (as it would off a real network)
+                await asyncio.sleep(max(0.0, self.items[0][0] - loop.time()))
                 _, item = self.items.popleft()
                 self.busy = True
                 try:
@@ -302,7 +302,12 @@ class NetworkShaper:
             def rng(direction: str, what: str) -> random.Random:
                 return random.Random(f"{self.table.seed}/{session.username}/{direction}/{what}")
 
-            def deliver_down(frame: Any) -> None:
+            async def deliver_down(frame: Any) -> None:
+                # Frames on the wire are not in the server's outgoing queue: hand them over as the writer
+                # makes room, or a burst released at once (order kept under jitter) would overflow it.
+                room = max(1, self.hub.config.outgoing_queue_size // 2)
+                while _queued(session) >= room and not session.closed:
+                    await asyncio.sleep(0.001)
                 session.send_raw(frame)
 
             async def deliver_up(item: Any) -> None:
@@ -395,6 +400,13 @@ class NetworkShaper:
                 total.add(link.down.counts)
                 total.add(link.up.counts)
         return total
+
+
+def _queued(session: WsSession) -> int:
+    """Frames waiting in the session's outgoing queue (0 if the socket code keeps none we can see)."""
+    queue = getattr(session, "queue", None)
+    qsize = getattr(queue, "qsize", None)
+    return int(qsize()) if callable(qsize) else 0
 
 
 def _reliable(text: str) -> bool:
