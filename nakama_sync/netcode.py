@@ -230,7 +230,7 @@ class SnapshotBuffer:
         ``received_at`` on your clock). Returns False, keeping nothing, for a timestamp not newer than the
         newest one. Any thread. Example: ``buffer.push(sid, msg["tick"] / 20, (msg["x"], msg["y"]))``
         """
-        values = tuple(float(v) for v in state)
+        values = tuple([float(v) for v in state])
         if not math.isfinite(timestamp):
             raise InvalidNetcodeSetting(f"timestamp must be finite, not {timestamp!r}")
         received = self._clock() if received_at is None else received_at
@@ -267,8 +267,14 @@ class SnapshotBuffer:
 
         Any thread. Example: ``x, y = buffer.sample(sid) or (0.0, 0.0)``
         """
-        when = self.render_time(entity, now)
-        return None if when is None else self.sample_at(entity, when)
+        if now is None:
+            now = self._clock()
+        with self._lock:
+            track = self._tracks.get(entity)
+            best = track.arrival.best if track is not None else None
+            if track is None or best is None:
+                return None
+            return self._at(track.snapshots, now + best - self.delay)
 
     def sample_at(self, entity: Hashable, render_time: float) -> State | None:
         """The state of ``entity`` at ``render_time`` on its sender's clock (None for an unknown entity).
@@ -277,19 +283,21 @@ class SnapshotBuffer:
         """
         with self._lock:
             track = self._tracks.get(entity)
-            if track is None or not track.snapshots:
-                return None
-            snaps = track.snapshots
-            while len(snaps) > 2 and snaps[1][0] <= render_time:   # keep one state at or before the render time
-                snaps.popleft()
-            if len(snaps) == 1 or render_time <= snaps[0][0]:
-                return snaps[0][1]
-            (t0, a), (t1, b) = snaps[0], snaps[1]
-            if render_time > t1:   # every state is older than the render time: extrapolate from the last two
-                (t0, a), (t1, b) = snaps[-2], snaps[-1]
-                render_time = min(render_time, t1 + self.max_extrapolation)
-            f = (render_time - t0) / (t1 - t0)
-            return tuple(x + (y - x) * f for x, y in zip(a, b))
+            return None if track is None else self._at(track.snapshots, render_time)
+
+    def _at(self, snaps: deque[tuple[float, State]], render_time: float) -> State | None:
+        if not snaps:
+            return None
+        while len(snaps) > 2 and snaps[1][0] <= render_time:   # keep one state at or before the render time
+            snaps.popleft()
+        if len(snaps) == 1 or render_time <= snaps[0][0]:
+            return snaps[0][1]
+        (t0, a), (t1, b) = snaps[0], snaps[1]
+        if render_time > t1:   # every state is older than the render time: extrapolate from the last two
+            (t0, a), (t1, b) = snaps[-2], snaps[-1]
+            render_time = min(render_time, t1 + self.max_extrapolation)
+        f = (render_time - t0) / (t1 - t0)
+        return tuple([x + (y - x) * f for x, y in zip(a, b)])
 
     def remove(self, entity: Hashable) -> None:
         """Forget an entity (e.g. a player who left). Any thread. Example: ``buffer.remove(sid)``"""
