@@ -64,11 +64,15 @@ class Plot:
         font = self.font if size == 22 else pygame.font.Font(None, size)
         self.surface.blit(font.render(s, True, color), pos)
 
-    def line(self, points: Sequence[Point], color: tuple[int, int, int], width: int = 2) -> None:
+    def line(self, points: Sequence[Point], color: tuple[int, int, int], width: int = 2, label: str = "") -> None:
+        if label:
+            self.legend(label, color)
         if len(points) > 1:
             pygame.draw.lines(self.surface, color, False, [self.at(p) for p in points], width)
 
-    def dots(self, points: Sequence[Point], color: tuple[int, int, int], r: int = 3) -> None:
+    def dots(self, points: Sequence[Point], color: tuple[int, int, int], r: int = 3, label: str = "") -> None:
+        if label:
+            self.legend(label, color)
         for p in points:
             pygame.draw.circle(self.surface, color, self.at(p), r)
 
@@ -117,13 +121,10 @@ def figure_interpolation(out: Path) -> None:
             raw.append((now, newest))
             smooth.append((now, (buf.sample("p", now=now) or (0.0,))[0]))
             truth.append((now, motion(buf.render_time("p", now=now) or 0.0)))
-    plot.line(truth, TRUTH, 6)
-    plot.line(raw, RAW)
-    plot.line(smooth, SMOOTH)
+    plot.line(truth, TRUTH, 6, label="true motion at the render time")
+    plot.line(raw, RAW, label="raw: newest state received, drawn at once")
+    plot.line(smooth, SMOOTH, label="SnapshotBuffer(delay=0.1).sample()")
     plot.dots([(a, motion(s)) for a, s in got if 0.5 <= a <= 3.0], RAW)
-    plot.legend("true motion at the render time", TRUTH)
-    plot.legend("raw: newest state received, drawn at once", RAW)
-    plot.legend("SnapshotBuffer(delay=0.1).sample()", SMOOTH)
     plot.save(out / "netcode_interpolation.png")
 
 
@@ -140,12 +141,9 @@ def figure_clock(out: Path) -> None:
         singles.append((i, (one - truth) * 1000))
         best.append((i, (clock.offset - truth) * 1000))
     plot = Plot("ServerClock: offset error under 40 +- 30 ms each way", "sample", "error (ms)", (0, 60), (-40, 40))
-    plot.line([(0, 0), (60, 0)], TRUTH, 4)
-    plot.dots(singles, RAW)
-    plot.line(best, SMOOTH)
-    plot.legend("truth", TRUTH)
-    plot.legend("each sample: (server - midpoint)", RAW)
-    plot.legend("ServerClock.offset (best of 16)", SMOOTH)
+    plot.line([(0, 0), (60, 0)], TRUTH, 4, label="truth")
+    plot.dots(singles, RAW, label="each sample: (server - midpoint)")
+    plot.line(best, SMOOTH, label="ServerClock.offset (best of 16)")
     plot.save(out / "netcode_clock.png")
 
 
@@ -190,10 +188,8 @@ def figure_conditions(out: Path) -> None:
         drawn.append((i, draw_ms))
         delivered.append((i, (due - sent) * 1000))
     plot = Plot("Dev server: latency 80 +- 20 ms at 40 Hz, order kept", "frame", "delay (ms)", (0, 120), (40, 120))
-    plot.dots(drawn, RAW)
-    plot.line(delivered, SMOOTH)
-    plot.legend("delay drawn for the frame", RAW)
-    plot.legend("delay applied (never before the frame ahead)", SMOOTH)
+    plot.dots(drawn, RAW, label="delay drawn for the frame")
+    plot.line(delivered, SMOOTH, label="delay applied (never before the frame ahead)")
     plot.save(out / "netcode_conditions.png")
 
 
