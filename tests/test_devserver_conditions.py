@@ -205,3 +205,16 @@ def test_bandwidth_cap_spaces_frames_out() -> None:
         ben.inbox.wait_for(lambda got: len(got) >= 40, 30, "40 states")
         assert [body["seq"] for _, body in ben.inbox.items] == list(range(40))
         assert ben.inbox.items[-1][0] - first >= 4.0
+
+
+@pytest.mark.parametrize(("frame", "reliable"), [
+    ('{"match_data_send":{"match_id":"m.","op_code":"1","data":"AA=="}}', False),
+    ('{"match_data_send":{"match_id":"m.","op_code":"1","reliable":false}}', False),
+    ('{"matchDataSend":{"matchId":"m.","opCode":"1","reliable":true}}', True),
+    ('{"match_data_send":{"reliable":"yes"}}', True),     # malformed: the dispatcher closes; never dropped
+    ('{"match_data_send": [', True),
+])
+def test_which_incoming_frames_may_be_lost(frame: str, reliable: bool) -> None:
+    from nakama_sync.devserver._conditions import _MATCH_DATA_SEND, _reliable
+    assert _MATCH_DATA_SEND.search(frame)
+    assert _reliable(frame) is reliable

@@ -34,6 +34,7 @@ import asyncio
 import json
 import logging
 import random
+import re
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -324,7 +325,7 @@ class NetworkShaper:
         """Take charge of a frame for ``session``: True when it is held (or dropped), False to send it now."""
         conditions = self.table.for_user(session.user_id)
         link: _Link | None = session.data.get(_KEY)
-        if not conditions.active and (link is None or not link.down.backlog):
+        if session.closed or (not conditions.active and (link is None or not link.down.backlog)):
             return False
         pipe = self._link(session).down
         data = envelope.get("match_data")
@@ -362,7 +363,7 @@ class NetworkShaper:
             await dispatch(session, text)
             return
         pipe = self._link(session).up
-        if conditions.loss and '"match_data_send"' in text and not _reliable(text) and pipe.lost(conditions):
+        if conditions.loss and _MATCH_DATA_SEND.search(text) and not _reliable(text) and pipe.lost(conditions):
             pipe.counts.dropped_in += 1
             return
         loop = asyncio.get_running_loop()
@@ -409,11 +410,15 @@ def _queued(session: WsSession) -> int:
     return int(qsize()) if callable(qsize) else 0
 
 
+_MATCH_DATA_SEND = re.compile(r'"(?:match_data_send|matchDataSend)"')   # both JSON spellings Nakama takes
+
+
 def _reliable(text: str) -> bool:
-    """Whether a ``match_data_send`` frame asks for reliable delivery (malformed: treat as reliable)."""
+    """Whether a ``match_data_send`` frame asks for reliable delivery (unreadable: treat as reliable)."""
     try:
         envelope = json.loads(text)
-        return bool(envelope["match_data_send"].get("reliable"))
+        body = envelope.get("match_data_send", envelope.get("matchDataSend"))
+        return body.get("reliable", False) is not False   # absent or false: unreliable; a bad value: kept
     except (ValueError, KeyError, TypeError, AttributeError):
         return True   # the dispatcher rejects it; never drop what we cannot read
 
