@@ -5,10 +5,14 @@ import argparse
 import json
 import logging
 import signal
+import sys
 import threading
+import typing
 
-from ._conditions import InvalidConditions, NetworkConditions
-from ._server import DevServer
+from . import MISSING_EXTRA, require_extra
+
+if typing.TYPE_CHECKING:
+    from ._server import DevServer
 
 
 def _load_config(server: DevServer, path: str) -> None:
@@ -25,6 +29,14 @@ def _load_config(server: DevServer, path: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        require_extra()
+    except ImportError:
+        print(f"error: {MISSING_EXTRA}", file=sys.stderr)
+        return 2
+    from ._conditions import InvalidConditions, NetworkConditions
+    from ._server import DevServer
+
     parser = argparse.ArgumentParser(prog="python -m nakama_sync.devserver",
                                      description="Run the embedded Nakama-compatible development server.")
     parser.add_argument("--host", default="127.0.0.1")
