@@ -38,7 +38,9 @@ def test_one_way_delay_and_jitter_of_match_data_match_the_setting() -> None:
     """The receiver alone gets latency 80 ms +-20 ms; the sender is on loopback.
 
     Stated: every delay >= 60 ms - 1 ms (strict: nothing arrives early); the median within
-    [75, 80 + 5 + 40] ms; the p10..p90 spread of delays (ideal for uniform +-20: 32 ms) within [20, 32 + 40] ms.
+    [75, 80 + 5 + 40] ms; the p25..p75 spread of delays (ideal for uniform +-20: 20 ms) within
+    [12, 20 + 40] ms. Quartiles, not extremes: a loaded machine stalls now and then, which only ever
+    adds delay to the few states in flight.
     """
     with conditioned_server(conditions_seed=1) as server, players(server, "ana", "ben") as (ana, ben):
         server.set_conditions(ben.session.user_id, latency_ms=80, jitter_ms=20)
@@ -51,10 +53,10 @@ def test_one_way_delay_and_jitter_of_match_data_match_the_setting() -> None:
     assert seqs == list(range(120)), "every state exactly once, in order"
     assert min(delays) >= 60 - 1, f"a state arrived before latency - jitter: {min(delays):.1f} ms"
     median = percentile(delays, 0.5)
-    spread = percentile(delays, 0.9) - percentile(delays, 0.1)
-    print(f"one-way delay: min {min(delays):.1f} median {median:.1f} p10..p90 spread {spread:.1f} ms")
+    spread = percentile(delays, 0.75) - percentile(delays, 0.25)
+    print(f"one-way delay: min {min(delays):.1f} median {median:.1f} p25..p75 spread {spread:.1f} ms")
     assert 75 <= median <= 80 + 5 + LOAD_MARGIN_MS, f"median one-way delay {median:.1f} ms"
-    assert 20 <= spread <= 32 + LOAD_MARGIN_MS, f"p10..p90 spread {spread:.1f} ms"
+    assert 12 <= spread <= 20 + LOAD_MARGIN_MS, f"p25..p75 spread {spread:.1f} ms"
     assert stats["frames_delayed_to_clients"] >= 120
     assert stats["frames_delayed_from_clients"] == 1   # ben's match_join; ana (the sender) is on loopback
     assert stats["match_data_dropped_to_clients"] == 0
