@@ -97,7 +97,7 @@ def run(ctx: Context) -> list[Row]:
         value = _us_per_frame(lambda: _interpolation_frame(entities, True, frames), frames)
         rows.append(Row(BENCH, f"draw {entities} entit{'y' if entities == 1 else 'ies'} as received (floor)", floor, "us"))
         rows.append(Row(BENCH, f"SnapshotBuffer: push + sample {entities} entit{'y' if entities == 1 else 'ies'}", value, "us",
-                        ratio=floor / value, goal=f"< {FRAME_BUDGET_US:g} us (1% of a 60 fps frame)",
+                        ratio=floor / value, goal=f"< {FRAME_BUDGET_US:.0f} us (1% of a 60 fps frame)",
                         ok=value < FRAME_BUDGET_US,
                         note=f"{frames} frames at 60 fps, 20 Hz states"))
     value = _us_per_frame(_sender_frame, frames)

@@ -205,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     server = None
+    if args.host is not None and (args.latency or args.jitter or args.loss):
+        print("--latency, --jitter and --loss apply to the embedded dev server only (no --host)")
     if args.host is None:   # no server given: run the dev server in this process, on --port
         from nakama_sync.devserver import DevServer
         server = DevServer(port=args.port, matchmaker_interval_sec=1.0, latency_ms=args.latency,
