@@ -76,3 +76,26 @@ def test_pygame_squares_under_latency_jitter_and_loss(monkeypatch: pytest.Monkey
             game.close()
             client.close()
             pygame.quit()
+
+
+@needs_devserver
+def test_pygame_squares_command_with_network_flags(tmp_path: Path) -> None:
+    """The issue's command line, headless, for 4 s of frames: it starts its dev server with the flags,
+    runs, saves a screenshot and exits 0."""
+    pytest.importorskip("pygame")
+    import os
+    import socket as socket_module
+    import subprocess
+    import sys
+    with socket_module.socket() as probe:   # a free port: the sample's client connects to --port itself
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    shot = tmp_path / "squares.png"
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    done = subprocess.run([sys.executable, "samples/pygame_squares.py", "--port", str(port), "--players", "2",
+                           "--auto", "--frames", "240", "--screenshot", str(shot), "--latency", "150",
+                           "--jitter", "40", "--loss", "0.05"], cwd=Path(__file__).resolve().parent.parent,
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"dev server at http://127.0.0.1:{port}" in done.stdout
+    assert shot.stat().st_size > 2000, "a blank or missing screenshot"
