@@ -7,6 +7,9 @@ Example::
         server.register_rpc("echo", lambda ctx, payload: payload)
         print(server.url)
 
+Server code in Python (RPCs, hooks, authoritative matches, the runtime API ``server.nk``): see
+docs/runtime.md and ``python -m nakama_sync.devserver --modules DIR``.
+
 Needs the ``devserver`` extra (aiohttp): ``pip install "nakama-sync[devserver]"``. Without it, importing
 ``DevServer`` raises an ``ImportError`` that names the extra, and ``python -m nakama_sync.devserver``
 says so in one line.
@@ -20,13 +23,20 @@ if typing.TYPE_CHECKING:
     from ._conditions import InvalidConditions, NetworkConditions
     from ._config import DevServerConfig
     from ._hub import RpcContext
+    from ._runtime import RuntimeFunctionError
+    from ._runtime_hooks import Initializer
+    from ._runtime_loader import ModuleLoadError
+    from ._runtime_nk import NakamaModule
     from ._server import DevServer
 
-__all__ = ["DevServer", "DevServerConfig", "InvalidConditions", "NetworkConditions", "RpcContext"]
+__all__ = ["DevServer", "DevServerConfig", "Initializer", "InvalidConditions", "ModuleLoadError", "NakamaModule",
+           "NetworkConditions", "RpcContext", "RuntimeFunctionError"]
 
 MISSING_EXTRA = ('the nakama-sync dev server needs the "devserver" extra: '
                  'python -m pip install "nakama-sync[devserver]"')
 _HOMES = {"DevServer": "._server", "DevServerConfig": "._config", "RpcContext": "._hub",
+          "RuntimeFunctionError": "._runtime", "Initializer": "._runtime_hooks", "ModuleLoadError": "._runtime_loader",
+          "NakamaModule": "._runtime_nk",
           "InvalidConditions": "._conditions", "NetworkConditions": "._conditions"}
 
 

@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {MISSING_EXTRA}", file=sys.stderr)
         return 2
     from ._conditions import InvalidConditions, NetworkConditions
+    from ._runtime_loader import ModuleLoadError
     from ._server import DevServer
 
     parser = argparse.ArgumentParser(prog="python -m nakama_sync.devserver",
@@ -54,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
                         '{"leaderboards": [{"id": "weekly", "sort_order": "desc", "operator": "best"}], '
                         '"tournaments": [{"id": "cup", "duration": 3600, "title": "Cup"}]} '
                         "(keys: the arguments of DevServer.create_leaderboard / create_tournament)")
+    parser.add_argument("--modules", action="append", default=[], metavar="DIR",
+                        help="load server code: every *.py in DIR (or one file) with an init_module(ctx, logger, "
+                        "nk, initializer) registering RPCs, hooks and match handlers (docs/runtime.md); "
+                        "may be given more than once; edits take effect on restart")
     net = parser.add_argument_group("network conditions", "make loopback feel like the internet (per socket, each way)")
     net.add_argument("--latency", type=float, default=0.0, metavar="MS", help="one-way delay added each way")
     net.add_argument("--jitter", type=float, default=0.0, metavar="MS", help="random +/- variation of the delay")
@@ -79,6 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.config:
         _load_config(server, args.config)
     server.start()
+    for path in args.modules:
+        try:
+            names = server.load_modules(path)
+        except ModuleLoadError as exc:
+            server.stop()
+            raise SystemExit(f"{exc} (cause: {exc.__cause__!r})") from exc
+        print(f"loaded server modules from {path}: {', '.join(names) or '(none)'}", flush=True)
     print(f"nakama-sync dev server listening on {server.url} (database: {args.database})", flush=True)
     done = threading.Event()
     signal.signal(signal.SIGINT, lambda *a: done.set())
