@@ -35,7 +35,7 @@ from ._http import (
 if TYPE_CHECKING:
     from ._hub import Hub
 
-__all__ = ["Accounts", "check_id", "check_username", "install", "rfc3339"]
+__all__ = ["Accounts", "check_id", "check_username", "install", "rfc3339", "social_credential_given"]
 
 MIGRATIONS = [
     """
@@ -149,18 +149,22 @@ def check_username(value: Any) -> str:
     return value
 
 
-def check_email(email: Any, password: Any) -> tuple[str, str]:
-    """Validate an email and password; returns (lowercased email, password)."""
-    if not isinstance(email, str) or not isinstance(password, str) or not email:
+def check_email(email: Any, password: Any, linking: bool = False) -> tuple[str, str]:
+    """Validate an email and password; returns (lowercased email, password). Linking asks for the
+    password's length before the address's format (and for a password at all), as Nakama does."""
+    if not isinstance(email, str) or not isinstance(password, str) or not email or (linking and not password):
         raise ApiFailure(INVALID_ARGUMENT, "Email address and password is required.")
     if _INVALID_ID.search(email):
         raise ApiFailure(INVALID_ARGUMENT, "Invalid email address, no spaces or control characters allowed.")
+    short = ApiFailure(INVALID_ARGUMENT, "Password must be at least 8 characters long.")
+    if linking and len(password) < 8:
+        raise short
     if not _EMAIL.match(email):
         raise ApiFailure(INVALID_ARGUMENT, "Invalid email address format.")
     if not 10 <= _nbytes(email) <= 255:
         raise ApiFailure(INVALID_ARGUMENT, "Invalid email address, must be 10-255 bytes.")
     if len(password) < 8:
-        raise ApiFailure(INVALID_ARGUMENT, "Password must be at least 8 characters long.")
+        raise short
     return email.lower(), password
 
 
@@ -179,6 +183,13 @@ def verify_password(password: str, stored: str | None) -> bool:
     except ValueError:
         return False
     return hmac.compare_digest(actual.hex(), digest)
+
+
+def social_credential_given(provider: str, body: dict[str, Any]) -> bool:
+    """True when ``body`` carries the provider's credential (for GameCenter: every one of its fields)."""
+    if provider == "gamecenter":
+        return all(body.get(name) not in (None, "", "0", 0) for name, _ in _GAMECENTER_FIELDS)
+    return bool(body.get(_SOCIAL[provider][0]))
 
 
 def social_failure(provider: str, body: dict[str, Any], authenticating: bool = False) -> ApiFailure:
@@ -385,9 +396,10 @@ def install(hub: Hub) -> None:
 
     def auth_social(provider: str) -> Callable[[ApiRequest], dict[str, Any]]:
         def handler(req: ApiRequest) -> dict[str, Any]:
-            body = req.body()
-            requested_username(req)
-            raise social_failure(provider, body, authenticating=True)
+            failure = social_failure(provider, req.body(), authenticating=True)
+            if failure.code != INVALID_ARGUMENT and not _SOCIAL[provider][3]:
+                requested_username(req)   # asked after the credential and the configuration
+            raise failure
         return handler
 
     def refresh(req: ApiRequest) -> dict[str, Any]:
