@@ -21,6 +21,7 @@ from ._db import Database
 from ._http import RouteTable
 
 if TYPE_CHECKING:
+    from ._conditions import NetworkShaper
     from ._ws import WsSession
 
 __all__ = ["HUB_KEY", "Hub", "RpcContext", "RpcFunction"]
@@ -66,6 +67,8 @@ RpcFunction = Callable[[RpcContext, str], "str | None"]
 
 
 class Hub:
+    conditions: NetworkShaper   # network conditions (latency, loss, ...), set by DevServer right after __init__
+
     def __init__(self, config: DevServerConfig, server: Any = None) -> None:
         self.config = config
         self.server = server          # the DevServer facade (RpcContext.server)

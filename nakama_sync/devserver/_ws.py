@@ -98,7 +98,9 @@ class WsSession:
     # ---- output -------------------------------------------------------------------------
     def send(self, envelope: dict[str, Any]) -> None:
         """Queue one envelope; a full outgoing queue closes the session, as in Nakama."""
-        self.send_raw(json.dumps(envelope, separators=(",", ":"), ensure_ascii=False))
+        frame = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False)
+        if not self.hub.conditions.hold_outgoing(self, envelope, frame):  # network conditions (_conditions.py)
+            self.send_raw(frame)
 
     def send_raw(self, frame: str | bytes) -> None:
         """Queue a frame exactly as given (text or binary); tests use it to inject bad frames.
@@ -132,6 +134,7 @@ class WsSession:
         """Close after the frames already queued are written."""
         if self.closed:
             return
+        self.hub.conditions.flush(self)  # frames held by network conditions go out before the close
         self.closed = True
         self.close_reason = reason
         self.queue.put_nowait(None)
@@ -332,7 +335,7 @@ async def _reader(session: WsSession) -> None:
                 _reset_deadline(session)
             if session.silenced:
                 continue
-            await _dispatch(session, msg.data)
+            await session.hub.conditions.receive(session, msg.data, _dispatch)  # now, or after a delay
             if session.hub.outgoing_backlog:
                 # a burst already in the read buffer would otherwise be routed whole before any
                 # recipient's writer runs: let the writers drain their queues first
