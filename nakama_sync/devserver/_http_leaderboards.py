@@ -384,16 +384,18 @@ def install(hub: Hub) -> None:
 
     def join_tournament(req: ApiRequest) -> dict[str, Any]:
         board = board_or_404(req, True)
+        if not board.join_required:
+            return {}   # Nakama: nothing to join (the first score makes the record)
         now = time.time()
-        if not board.is_active(now):
-            raise ApiFailure(FAILED_PRECONDITION, "Tournament is not active and cannot accept new scores.")
+        if board.active_window(now)[1] <= now:
+            raise ApiFailure(INVALID_ARGUMENT, "Tournament is not active and cannot accept new joins.")
         expiry = board.expiry_at(now)
         with db.transaction():
             exists = db.one("SELECT 1 FROM leaderboard_record WHERE leaderboard_id = ? AND expiry_time = ?"
                             " AND owner_id = ?", (board.id, expiry, req.user_id))
             if exists is None:
                 if board.max_size and count(board, expiry) >= board.max_size:
-                    raise ApiFailure(FAILED_PRECONDITION, "Tournament has reached max size.")
+                    raise ApiFailure(INVALID_ARGUMENT, "Tournament cannot be joined as it has reached its max size.")
                 db.execute("INSERT INTO leaderboard_record (leaderboard_id, owner_id, expiry_time, username,"
                            " create_time, update_time) VALUES (?, ?, ?, ?, ?, ?)",
                            (board.id, req.user_id, expiry, req.username, now, now))
