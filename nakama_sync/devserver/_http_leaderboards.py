@@ -120,9 +120,10 @@ def install(hub: Hub) -> None:
         registry.add(board)
 
     # ---- helpers ------------------------------------------------------------------------------
-    def board_or_404(req: ApiRequest, tournament: bool) -> BoardDef:
+    def board_or_404(req: ApiRequest, tournament: bool, any_kind: bool = False) -> BoardDef:
+        """The board of the path; ``any_kind``: a tournament too, where Nakama's leaderboard API serves one."""
         key = "tournament_id" if tournament else "leaderboard_id"
-        board = registry.get(req.match_info[key], tournament)
+        board = registry.boards.get(req.match_info[key]) if any_kind else registry.get(req.match_info[key], tournament)
         if board is None:
             raise ApiFailure(NOT_FOUND, _T_NOT_FOUND if tournament else _LB_NOT_FOUND)
         return board
@@ -174,7 +175,7 @@ def install(hub: Hub) -> None:
         else:
             limit = limit_param(req.q_int("limit"), 1 if not owner_ids or cursor else 0, 1, 1000)
             check_owners()
-        board = board_or_404(req, tournament)
+        board = board_or_404(req, tournament, any_kind=not tournament)
         now = time.time()
         expiry = period(board, req, now)
         rows = ranked(board, expiry)
@@ -196,7 +197,7 @@ def install(hub: Hub) -> None:
         owner = req.match_info["owner_id"]
         if not is_uuid(owner):
             raise ApiFailure(INVALID_ARGUMENT, "Invalid owner ID provided.")
-        board = board_or_404(req, tournament)
+        board = board_or_404(req, tournament, any_kind=not tournament)
         now = time.time()
         expiry = period(board, req, now)
         rows = ranked(board, expiry)
@@ -233,7 +234,12 @@ def install(hub: Hub) -> None:
                 raise ApiFailure(INVALID_ARGUMENT, "Metadata value must be JSON, if provided.")
         else:
             metadata = None
-        board = board_or_404(req, tournament)   # after the metadata check, as in Nakama
+        # after the metadata check, as in Nakama; its leaderboard API writes to a tournament as to a
+        # leaderboard (no tournament rules, the reset schedule's period), its tournament API fails on a
+        # leaderboard with its catch-all error
+        board = board_or_404(req, tournament, any_kind=True)
+        if tournament and not board.tournament:
+            raise ApiFailure(INTERNAL, "Error writing score to tournament.")
         op = record.get("operator")
         if isinstance(op, str) and not op.isdigit():
             op = {"NO_OVERRIDE": 0, "BEST": 1, "SET": 2, "INCREMENT": 3, "DECREMENT": 4}.get(op)
@@ -250,7 +256,10 @@ def install(hub: Hub) -> None:
                              if tournament else "Leaderboard only allows authoritative score submissions.")
         if tournament and not board.is_active(now):
             raise ApiFailure(FAILED_PRECONDITION, "Tournament is not active and cannot accept new scores.")
-        expiry = board.expiry_at(now)
+        if tournament:
+            expiry = board.expiry_at(now)
+        else:
+            expiry = board.cron.next_after(now) if board.cron is not None else 0
         if op != 4:  # the row Nakama proposes carries the given values, even when "best" keeps the old one
             _check_not_negative((score, subscore), tournament)
         with db.transaction():
