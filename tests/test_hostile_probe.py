@@ -293,6 +293,33 @@ def test_logging_out_one_token_still_opens_a_socket(world: World, quiet_server: 
     assert _upgrade_status(world.target, token) == 101
 
 
+def test_session_and_refresh_tokens_are_logged_out_one_by_one(world: World, quiet_server: None) -> None:
+    # the two tokens of one authentication share an id; Nakama logs each out on its own, and checks both
+    # tokens of a logout before it logs out either
+    def session() -> dict[str, str]:
+        reply = world.send("POST", "/v2/account/authenticate/device", {"id": unique("probe-lo")}, "basic")
+        assert reply.status == 200, reply.body
+        return dict(reply.json())
+
+    def refresh(refresh_token: str) -> int:
+        return world.send("POST", "/v2/account/session/refresh", {"token": refresh_token}, "basic").status
+
+    first = session()
+    reply = _bearer(world, first["token"], "POST", "/v2/session/logout",
+                    {"token": first["token"], "refresh_token": "not-a-token"})
+    assert (reply.status, reply.json()["message"]) == (400, "Refresh token invalid.")
+    assert _bearer(world, first["token"], "GET", "/v2/account").status == 200   # nothing was logged out
+    assert _bearer(world, first["token"], "POST", "/v2/session/logout",
+                   {"refresh_token": first["refresh_token"]}).status == 200
+    assert _bearer(world, first["token"], "GET", "/v2/account").status == 200
+    assert refresh(first["refresh_token"]) == 401
+
+    second = session()
+    assert _bearer(world, second["token"], "POST", "/v2/session/logout", {"token": second["token"]}).status == 200
+    assert _bearer(world, second["token"], "GET", "/v2/account").status == 401
+    assert refresh(second["refresh_token"]) == 200
+
+
 def test_deleting_the_account_closes_its_socket_and_refuses_new_ones(world: World, quiet_server: None) -> None:
     token, _ = _fresh_user(world)
     ws = websocket.create_connection(_ws_url(world.target, token), timeout=10)

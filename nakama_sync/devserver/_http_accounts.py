@@ -86,6 +86,9 @@ _INVALID_ID = re.compile(r"[\x00-\x1f\x7f\s]")
 _INVALID_USERNAME = re.compile(r"[\x00-\x1f\x7f]|\[\]")
 _EMAIL = re.compile(r"^.+@.+\..+$", re.DOTALL)
 _USERNAME_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# session_token.revoked bits: 1 every token of the id ("log out everywhere", and rows written before the
+# two were told apart), 2 the session token, 4 the refresh token
+_REVOKED_ALL, _REVOKED_SESSION, _REVOKED_REFRESH = 1, 2, 4
 _PBKDF2_ROUNDS = 10_000   # a dev server: cheap enough for tests, still a real KDF
 
 # The unconfigured answers of a default Nakama for the social providers: (code, message) for a
@@ -288,22 +291,26 @@ class Accounts:
         reply["refresh_token"] = refresh
         return reply
 
-    def is_token_revoked(self, claims: dict[str, Any]) -> bool:
+    def is_token_revoked(self, claims: dict[str, Any], refresh: bool = False) -> bool:
+        """True when the session token (``refresh``: the refresh token) of ``claims`` was logged out."""
         tid = claims.get("tid")
         if not isinstance(tid, str):
             return False
         row = self.db.one("SELECT revoked FROM session_token WHERE tid = ?", (tid,))
-        return bool(row and row[0])
+        return bool(row and row[0] & (_REVOKED_ALL | (_REVOKED_REFRESH if refresh else _REVOKED_SESSION)))
 
-    def revoke(self, tid: str, user_id: str) -> None:
-        self.db.execute("INSERT INTO session_token (tid, user_id, exp, revoked) VALUES (?, ?, ?, 1) "
-                        "ON CONFLICT (tid) DO UPDATE SET revoked = 1",
-                        (tid, user_id, int(time.time()) + self.hub.config.refresh_token_expiry_sec))
+    def revoke(self, tid: str, user_id: str, refresh: bool = False) -> None:
+        """Log out the session token of ``tid`` (``refresh``: its refresh token); as in Nakama, the two
+        tokens that share an id are logged out one by one."""
+        flag = _REVOKED_REFRESH if refresh else _REVOKED_SESSION
+        self.db.execute("INSERT INTO session_token (tid, user_id, exp, revoked) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (tid) DO UPDATE SET revoked = revoked | excluded.revoked",
+                        (tid, user_id, int(time.time()) + self.hub.config.refresh_token_expiry_sec, flag))
 
     def revoke_all(self, user_id: str) -> None:
         """Logout everywhere: every token of the user issued so far dies. (Nakama counts whole seconds:
         a token issued in the same second as the logout survives it there; here it does not.)"""
-        self.db.execute("UPDATE session_token SET revoked = 1 WHERE user_id = ?", (user_id,))
+        self.db.execute("UPDATE session_token SET revoked = ? WHERE user_id = ?", (_REVOKED_ALL, user_id))
         self.hub.tokens_invalidated_at[user_id] = int(time.time())   # socket upgrades (_revocation)
 
 
@@ -412,7 +419,7 @@ def install(hub: Hub) -> None:
         except _jwt.InvalidToken as exc:
             raise ApiFailure(UNAUTHENTICATED, "Refresh token invalid or expired.") from exc
         user_id, tid = claims.get("uid"), claims.get("tid")
-        if not isinstance(user_id, str) or not isinstance(tid, str) or accounts.is_token_revoked(claims):
+        if not isinstance(user_id, str) or not isinstance(tid, str) or accounts.is_token_revoked(claims, refresh=True):
             raise ApiFailure(UNAUTHENTICATED, "Refresh token invalid or expired.")
         row = accounts.row(user_id)
         if row is None:
@@ -432,8 +439,10 @@ def install(hub: Hub) -> None:
         if not token and not refresh_token:
             accounts.revoke_all(req.user_id)
             return {}
-        for value, key, message in ((token, hub.config.encryption_key, "Session token invalid."),
-                                    (refresh_token, hub.config.refresh_encryption_key, "Refresh token invalid.")):
+        logged_out: list[tuple[str, bool]] = []   # both are checked before either is logged out
+        for value, key, message, is_refresh in (
+                (token, hub.config.encryption_key, "Session token invalid.", False),
+                (refresh_token, hub.config.refresh_encryption_key, "Refresh token invalid.", True)):
             if not value:
                 continue
             try:
@@ -442,7 +451,9 @@ def install(hub: Hub) -> None:
                 raise ApiFailure(INVALID_ARGUMENT, message) from exc
             if claims.get("uid") != req.user_id or not isinstance(claims.get("tid"), str):
                 raise ApiFailure(INVALID_ARGUMENT, message)
-            accounts.revoke(claims["tid"], req.user_id)
+            logged_out.append((claims["tid"], is_refresh))
+        for tid, is_refresh in logged_out:
+            accounts.revoke(tid, req.user_id, refresh=is_refresh)
         return {}
 
     routes = hub.routes
