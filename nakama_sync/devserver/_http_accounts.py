@@ -155,7 +155,9 @@ def check_username(value: Any) -> str:
 def check_email(email: Any, password: Any, linking: bool = False) -> tuple[str, str]:
     """Validate an email and password; returns (lowercased email, password). Linking asks for the
     password's length before the address's format (and for a password at all), as Nakama does."""
-    if not isinstance(email, str) or not isinstance(password, str) or not email or (linking and not password):
+    email = email if isinstance(email, str) else ""
+    password = password if isinstance(password, str) else ""
+    if not email or (linking and not password):
         raise ApiFailure(INVALID_ARGUMENT, "Email address and password is required.")
     if _INVALID_ID.search(email):
         raise ApiFailure(INVALID_ARGUMENT, "Invalid email address, no spaces or control characters allowed.")
@@ -375,7 +377,8 @@ def install(hub: Hub) -> None:
     def auth_email(req: ApiRequest) -> dict[str, Any]:
         body = req.body()
         email, password = body.get("email"), body.get("password")
-        if email in (None, "") and isinstance(password, str):   # username + password login
+        if email in (None, ""):   # username + password login
+            password = password if isinstance(password, str) else ""
             if len(password) < 8:
                 raise ApiFailure(INVALID_ARGUMENT, "Password must be at least 8 characters long.")
             username = requested_username(req)
