@@ -310,8 +310,8 @@ class Connection:
                 messages = feed(data)
             except ProtocolError as exc:
                 return f"connection lost: {exc}"
+            now = monotonic()
             if messages:
-                now = monotonic()
                 self.last_recv = now
                 for opcode, payload in messages:
                     if opcode == TEXT:
@@ -320,11 +320,11 @@ class Connection:
                         ended = self._other(opcode, payload)
                         if ended:
                             return ended
-                if now >= next_tick:
-                    next_tick = now + tick
-                    dead = self._tick(now)
-                    if dead:
-                        return dead
+            if now >= next_tick:
+                next_tick = now + tick
+                dead = self._tick(now)
+                if dead:
+                    return dead
         return self.reason or "connection closed"
 
     def _other(self, opcode: int, payload: bytes) -> str | None:
