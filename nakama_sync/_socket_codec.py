@@ -192,8 +192,13 @@ def decoder(cls: type[Any], required: tuple[str, ...] = ()) -> Decoder:
     """
     key = (cls, required) if required else cls
     found = _decoders.get(key)
-    if found is not None:
-        return found
+    if found is None:
+        found = _decoders[key] = _build(cls, required)
+    return found
+
+
+def _build(cls: type[Any], required: tuple[str, ...]) -> Decoder:
+    """A strict reader made from ``cls``'s dataclass fields and type hints."""
     hints = typing.get_type_hints(cls)
     plan: list[tuple[str, str, Decoder | None]] = []
     name = cls.__name__
@@ -217,7 +222,6 @@ def decoder(cls: type[Any], required: tuple[str, ...] = ()) -> Decoder:
             kwargs[attr] = value
         return cls(**kwargs)
 
-    _decoders[key] = read  # before the fields: models may nest themselves
     for f in dataclasses.fields(cls):
         wire_name = f.metadata.get("wire_name") or f.name
         plan.append((f.name, wire_name, _field_decoder(hints[f.name], bool(f.metadata.get("json_text")))))
@@ -242,7 +246,7 @@ def user_presence(p: Any) -> UserPresence:
     status = get("status")
     if (type(user_id) is not str or type(session_id) is not str or type(username) is not str
             or type(persistence) is not bool or (status is not None and type(status) is not str)):
-        return decoder(UserPresence)(p)  # type: ignore[no-any-return]  # says which field is wrong
+        return _explain_presence(p)  # type: ignore[no-any-return]  # raises, saying which field is wrong
     obj = _new(UserPresence)
     up = _set_up
     up[0](obj, user_id)
@@ -295,6 +299,7 @@ def match_data(p: Any) -> MatchData:
     return obj
 
 
+_explain_presence = _build(UserPresence, ())
 _decoders[UserPresence] = user_presence
 _decoders[MatchData] = match_data
 

@@ -236,15 +236,19 @@ class EventPump:
 
     def _wait(self, timeout: float | None) -> bool:
         """Wait up to ``timeout`` (None: until something comes or the socket is over). True if queued."""
+        deadline = None if timeout is None else _monotonic() + timeout
         self._waiting = True
         try:
-            self._wakeup.clear()
-            if self._queue:
-                return True
-            if self._finished:
-                return False
-            self._wakeup.wait(timeout)
-            return bool(self._queue)
+            while True:
+                self._wakeup.clear()
+                if self._queue:
+                    return True
+                if self._finished:
+                    return False
+                left = None if deadline is None else deadline - _monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._wakeup.wait(left)
         finally:
             self._waiting = False
 
