@@ -99,7 +99,7 @@ class Reconnector:
                                       name=f"nakama-sync-reconnect-{next(_numbers)}", daemon=True)
             self._threads = [t for t in self._threads if t.is_alive()]
             self._threads.append(thread)
-        thread.start()
+            thread.start()   # under the lock: join() never sees a thread that is not started
         return True
 
     def stop(self) -> None:
