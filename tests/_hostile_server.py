@@ -197,8 +197,8 @@ class HostileServer:
             self.connections += 1
             self._conns.append(conn)
             thread = threading.Thread(target=self._serve, args=(conn,), name="hostile-conn", daemon=True)
-            self._threads.append(thread)
             thread.start()
+            self._threads.append(thread)   # started first: close() may join it at any moment
 
     def _serve(self, conn: socket.socket) -> None:
         try:
