@@ -154,7 +154,9 @@ class EventPump:
         return len(self._queue)
 
     def poll(self, timeout: float | None = 0.0, max_events: int | None = None) -> int:
-        """See :meth:`Socket.poll`."""
+        """Run the queued events' handlers on this thread; returns how many ran (see :meth:`Socket.poll`:
+        ``timeout=0`` never blocks, ``None`` waits for an event or the socket's end).
+        Example: ``socket.poll()``. Thread: one pumping thread at a time, never from inside a handler."""
         if self._owner is not None:
             self._refuse()
         queue = self._queue
@@ -188,7 +190,8 @@ class EventPump:
             self._gate.release()
 
     def next_event(self, timeout: float | None = 0.0) -> Any:
-        """See :meth:`Socket.next_event`."""
+        """Return the next event instead of sending it to the signals, or None (see :meth:`Socket.next_event`).
+        Example: ``event = socket.next_event()``. Thread: one pumping thread at a time."""
         if not self.use_main_thread:
             raise RuntimeError("next_event() needs use_main_thread=True: events are dispatched on the reader")
         if self._owner is not None:

@@ -170,6 +170,10 @@ class Socket(_RealtimeRequests, _PartyRequests):
         self._pump = EventPump(self, self._signals["received_error"], use_main_thread=use_main_thread,
                                max_queued_events=max_queued_events, queue_full=queue_full, on_full=self._queue_full)
         self._pump.finish()
+        # The game calls poll() once per frame, often on an empty queue: bind the pump's method directly,
+        # so that call costs no extra layer (Socket.poll below documents it; the behaviour is the same).
+        self.poll = self._pump.poll  # type: ignore[method-assign]
+        self.next_event = self._pump.next_event  # type: ignore[method-assign]
         self._tracker = _Tracker()
         self._reconnector = Reconnector(policy, self.send_buffer, _ReconnectHost(self)) if policy is not None else None
         self._state_lock = threading.Lock()
