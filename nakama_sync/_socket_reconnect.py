@@ -26,11 +26,11 @@ import time
 from typing import Any, Protocol
 
 from ._reconnect import ReconnectPolicy
-from .exceptions import ApiError, ConnectionClosed, NakamaError, SessionError
+from .exceptions import ApiError, ConnectionClosed, HttpTimeout, NakamaError, SessionError
 from .models.realtime import SocketClosed
 from .models.reconnect import SocketReconnected, SocketReconnecting
 
-__all__ = ["Reconnector"]
+__all__ = ["Reconnector", "refresh_session"]
 
 log = logging.getLogger("nakama_sync.socket")
 
@@ -251,3 +251,41 @@ class Reconnector:
             cause = conn.reason or "connection lost"
             started = time.monotonic()
             failed = 0
+
+
+def refresh_session(client: Any, session: Any, timeout: float, closing: threading.Event) -> None:
+    """Renew ``session``'s expired (or nearly expired) token through ``client`` within ``timeout`` seconds.
+
+    The HTTP call runs on a helper thread (``nakama-sync-refresh``, it ends with the client's own HTTP
+    timeout) so that neither the attempt's deadline nor ``close()`` (``closing``) waits for it. Raises
+    SessionError (the refresh token expired too), ConnectionClosed (closing), HttpTimeout, or what the
+    refresh raised. Thread: the reconnect thread.
+    """
+    if not session.needs_refresh():
+        return
+    if session.is_refresh_expired():
+        if session.is_expired():
+            raise SessionError("the session has expired and its refresh token has expired too: authenticate again")
+        return
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            if getattr(client, "auto_refresh_session", False) and hasattr(client, "_ensure_fresh"):
+                client._ensure_fresh(session)   # tells the game through client.session_refreshed
+            else:
+                client.session_refresh(session)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the reconnect thread
+            outcome.append(exc)
+
+    helper = threading.Thread(target=run, name="nakama-sync-refresh", daemon=True)
+    helper.start()
+    deadline = time.monotonic() + timeout
+    while helper.is_alive():
+        if closing.wait(min(0.05, max(0.0, deadline - time.monotonic()))):
+            raise ConnectionClosed("closed by the client while refreshing the session")
+        if time.monotonic() >= deadline and helper.is_alive():
+            raise HttpTimeout(f"session refresh did not finish within {timeout:.1f} s")
+    if outcome and outcome[0] is not None:
+        raise outcome[0]

@@ -34,7 +34,7 @@ from ._socket_inbox import Inbox
 from ._socket_party import _PartyRequests
 from ._socket_pump import EventPump
 from ._socket_realtime import _RealtimeRequests
-from ._socket_reconnect import Reconnector
+from ._socket_reconnect import Reconnector, refresh_session
 from ._socket_requests import Outbox, RequestTable
 from .exceptions import ConnectionClosed, NakamaError, SessionError
 from .models.realtime import SocketClosed, SocketConnected
@@ -73,8 +73,12 @@ class Socket(_RealtimeRequests, _PartyRequests):
     that long without any frame the socket sends a ``ping``; ``heartbeat_timeout`` (10 s): if still
     nothing arrives that much later the connection is declared dead and ``closed`` fires;
     ``lang`` ("en"); ``max_message_size`` (4096 bytes, Nakama's limit for what the client sends; ``None``
-    for no check); ``max_receive_size`` (16 MiB; a bigger frame from the server is skipped and reported
-    on ``received_error``, kind ``"malformed_frame"``; ``None``: no limit).
+    for no check); ``max_receive_size`` (16 MiB; a bigger message from the server, fragments counted
+    together, is refused whole and reported on ``received_error``, kind ``"malformed_frame"``; ``None``: no
+    limit); ``max_frame_objects`` (100 000: a frame that may hold more JSON objects/arrays is refused
+    before decoding, so one frame cannot cost hundreds of MB); ``send_timeout`` (2 s: the longest a send
+    may block when the server stops reading; then the connection counts as lost and the call raises
+    :class:`ConnectionClosed`).
 
     Reconnection (see README "Surviving the network"): ``reconnect`` (a :class:`ReconnectPolicy`, on by
     default; ``False`` turns it off). When the connection drops, ``reconnecting`` fires before each
@@ -288,7 +292,7 @@ class Socket(_RealtimeRequests, _PartyRequests):
         for thread in left:
             log.warning("socket thread %s did not stop within %s s", thread.name, timeout)
         if live is None and (rec is None or not rec.active):
-            self._finish(SocketClosed(reason="closed by the client", by_client=True), quiet=True)
+            self._finish(SocketClosed(reason="closed by the client", by_client=True))
 
     def __enter__(self) -> Socket:  # noqa: PYI034
         return self
@@ -496,7 +500,7 @@ class Socket(_RealtimeRequests, _PartyRequests):
         if live is not None:
             self._lost(live[0], live[1], reason)
 
-    def _finish(self, event: SocketClosed, quiet: bool = False) -> None:
+    def _finish(self, event: SocketClosed) -> None:
         """Fire ``closed`` once for this ``connect()``; drop what waits in the send buffer."""
         with self._state_lock:
             if self._final_sent:
@@ -511,43 +515,10 @@ class Socket(_RealtimeRequests, _PartyRequests):
 
     # ---- what the Reconnector asks of the socket ---------------------------------------------------
     def _refresh_session(self, timeout: float) -> None:
-        """Renew an expired (or nearly expired) token through the Client, within ``timeout`` seconds.
-
-        The HTTP call runs on a helper thread so that ``close()`` and the attempt's deadline are never
-        held up by it. Raises SessionError, ConnectionClosed (close() meanwhile), HttpTimeout.
-        """
+        """Renew an expired (or nearly expired) token within ``timeout`` seconds (reconnect thread)."""
         session = self._session
-        if session is None or not session.needs_refresh():
-            return
-        if session.is_refresh_expired():
-            if session.is_expired():
-                raise SessionError("the session has expired and its refresh token has expired too: "
-                                   "authenticate again")
-            return
-        client = self.client
-        outcome: list[BaseException | None] = []
-
-        def run() -> None:
-            try:
-                if getattr(client, "auto_refresh_session", False) and hasattr(client, "_ensure_fresh"):
-                    client._ensure_fresh(session)   # tells the game through client.session_refreshed
-                else:
-                    client.session_refresh(session)
-                outcome.append(None)
-            except BaseException as exc:  # noqa: BLE001 - handed to the reconnect thread
-                outcome.append(exc)
-
-        helper = threading.Thread(target=run, name="nakama-sync-refresh", daemon=True)
-        helper.start()
-        deadline = time.monotonic() + timeout
-        while helper.is_alive():
-            if self._closing.wait(min(0.05, max(0.0, deadline - time.monotonic()))):
-                raise ConnectionClosed("closed by the client while refreshing the session")
-            if time.monotonic() >= deadline:
-                from .exceptions import HttpTimeout
-                raise HttpTimeout(f"session refresh did not finish within {timeout:.1f} s")
-        if outcome and outcome[0] is not None:
-            raise outcome[0]
+        if session is not None:
+            refresh_session(self.client, session, timeout, self._closing)
 
     def _establish_again(self, timeout: float) -> Connection:
         """Open a new connection for the reconnector (no ``connected`` event)."""
