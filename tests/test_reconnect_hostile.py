@@ -4,7 +4,6 @@ restore keeps the events in order; close() leaves no reconnect thread behind."""
 from __future__ import annotations
 
 import base64
-import json
 import threading
 import time
 from typing import Any
@@ -40,15 +39,21 @@ def _blackhole_after_first(server_ref: list[HostileServer]) -> Any:
     return upgrade
 
 
-def test_a_refresh_over_a_blackhole_keeps_attempt_timeout_and_max_elapsed() -> None:
+def _going_away(peer: Peer) -> None:
+    peer.close_with(1001, "going away")
+    peer.wait_closed()
+
+
+def _drop_then_blackhole() -> HostileServer:
+    """A server that drops the first connection (1001) and never answers anything after it."""
     ref: list[HostileServer] = []
+    server = HostileServer(_going_away, upgrade=_blackhole_after_first(ref))
+    ref.append(server)
+    return server
 
-    def script(peer: Peer) -> None:
-        peer.close_with(1001, "going away")
-        peer.wait_closed()
 
-    with HostileServer(script, upgrade=_blackhole_after_first(ref)) as server:
-        ref.append(server)
+def test_a_refresh_over_a_blackhole_keeps_attempt_timeout_and_max_elapsed() -> None:
+    with _drop_then_blackhole() as server:
         client = server.client(timeout=30, retries=RetryConfig(max_attempts=1))
         policy = ReconnectPolicy(base_delay=0.05, max_delay=0.1, attempt_timeout=0.5, max_elapsed=2.0)
         sock = client.create_socket(reconnect=policy)
@@ -67,14 +72,7 @@ def test_a_refresh_over_a_blackhole_keeps_attempt_timeout_and_max_elapsed() -> N
 
 
 def test_close_during_a_blackholed_refresh_ends_it_as_closed_by_the_client() -> None:
-    ref: list[HostileServer] = []
-
-    def script(peer: Peer) -> None:
-        peer.close_with(1001, "going away")
-        peer.wait_closed()
-
-    with HostileServer(script, upgrade=_blackhole_after_first(ref)) as server:
-        ref.append(server)
+    with _drop_then_blackhole() as server:
         client = server.client(timeout=1.0, retries=RetryConfig(max_attempts=1))
         sock = client.create_socket(reconnect=ReconnectPolicy(base_delay=0.01, attempt_timeout=30, max_elapsed=60))
         events = Events(sock, "reconnecting", "closed")
@@ -171,7 +169,7 @@ def test_a_drop_around_a_restore_keeps_reconnected_last(when: str) -> None:
         assert alive == []
 
 
-def test_status_frames_of_a_restore_are_answered(made_json: Any = json) -> None:
+def test_status_frames_of_a_restore_are_answered() -> None:
     """A restore waits for its replies: a server that answers them gets ``reconnected`` with status back."""
     def script(peer: Peer) -> None:
         if server.connections == 1:
