@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,11 +9,11 @@ import pytest
 from nakama_sync import _socket_codec
 from nakama_sync.models import Notification, SocketErrorEvent, StreamData, StreamPresenceEvent
 
+from ._shared import shared_path
 from ._socket_helpers import inject, pump_until, recorder, sockets  # noqa: F401
 
-TRANSCRIPTS = Path(__file__).resolve().parents[2] / "shared" / "transcripts"
 
-
+@pytest.mark.devserver_only("injects malformed frames from the server side")
 def test_malformed_frames_are_reported_and_survived(devserver, sockets):  # noqa: F811
     sock, session = sockets(with_session=True)
     errors = recorder(sock, "received_error")
@@ -45,6 +44,7 @@ def test_malformed_frames_are_reported_and_survived(devserver, sockets):  # noqa
     assert notes[0].subject == "after" and notes[0].content == {"ok": True}
 
 
+@pytest.mark.devserver_only("pushes a hand-made notifications frame from the server side")
 def test_one_event_per_notification_in_a_push(devserver, sockets):  # noqa: F811
     sock, session = sockets(with_session=True)
     notes = recorder(sock, "received_notification")
@@ -59,6 +59,7 @@ def test_one_event_per_notification_in_a_push(devserver, sockets):  # noqa: F811
     assert notes[1] == Notification(id="2", subject="b", content={})
 
 
+@pytest.mark.devserver_only("pushes an unsolicited error frame from the server side")
 def test_server_error_without_request_goes_to_received_error(devserver, sockets):  # noqa: F811
     sock, session = sockets(with_session=True)
     errors = recorder(sock, "received_error")
@@ -67,6 +68,7 @@ def test_server_error_without_request_goes_to_received_error(devserver, sockets)
     assert errors[0] == SocketErrorEvent(code=3, message="Invalid match ID", kind="server")
 
 
+@pytest.mark.devserver_only("drives streams through the dev server's Python API")
 def test_stream_events(devserver, sockets):  # noqa: F811
     sock, session = sockets(with_session=True)
     data, presence = recorder(sock, "received_stream_state"), recorder(sock, "received_stream_presence")
@@ -82,7 +84,7 @@ def test_stream_events(devserver, sockets):  # noqa: F811
 
 def _pushed_frames() -> list[tuple[str, dict[str, Any]]]:
     frames = []
-    for path in sorted(TRANSCRIPTS.glob("*.json")):
+    for path in sorted(shared_path("transcripts").glob("*.json")):
         for step in json.loads(path.read_text()):
             frame = step.get("frame")
             if (step.get("kind") == "ws" and step.get("dir") == "recv" and isinstance(frame, dict)
@@ -91,7 +93,6 @@ def _pushed_frames() -> list[tuple[str, dict[str, Any]]]:
     return frames
 
 
-@pytest.mark.skipif(not TRANSCRIPTS.is_dir(), reason="shared transcripts not available")
 def test_every_pushed_frame_of_the_real_server_parses():
     import nakama_sync.socket  # noqa: F401  (registers the events, including the party mixin's)
 

@@ -5,9 +5,14 @@ import argparse
 import json
 import logging
 import signal
+import sys
 import threading
+import typing
 
-from ._server import DevServer
+from . import MISSING_EXTRA, require_extra
+
+if typing.TYPE_CHECKING:
+    from ._server import DevServer
 
 
 def _load_config(server: DevServer, path: str) -> None:
@@ -24,6 +29,15 @@ def _load_config(server: DevServer, path: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        require_extra()
+    except ImportError:
+        print(f"error: {MISSING_EXTRA}", file=sys.stderr)
+        return 2
+    from ._conditions import InvalidConditions, NetworkConditions
+    from ._runtime_loader import ModuleLoadError
+    from ._server import DevServer
+
     parser = argparse.ArgumentParser(prog="python -m nakama_sync.devserver",
                                      description="Run the embedded Nakama-compatible development server.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -41,18 +55,42 @@ def main(argv: list[str] | None = None) -> int:
                         '{"leaderboards": [{"id": "weekly", "sort_order": "desc", "operator": "best"}], '
                         '"tournaments": [{"id": "cup", "duration": 3600, "title": "Cup"}]} '
                         "(keys: the arguments of DevServer.create_leaderboard / create_tournament)")
+    parser.add_argument("--modules", action="append", default=[], metavar="DIR",
+                        help="load server code: every *.py in DIR (or one file) with an init_module(ctx, logger, "
+                        "nk, initializer) registering RPCs, hooks and match handlers (docs/runtime.md); "
+                        "may be given more than once; edits take effect on restart")
+    net = parser.add_argument_group("network conditions", "make loopback feel like the internet (per socket, each way)")
+    net.add_argument("--latency", type=float, default=0.0, metavar="MS", help="one-way delay added each way")
+    net.add_argument("--jitter", type=float, default=0.0, metavar="MS", help="random +/- variation of the delay")
+    net.add_argument("--loss", type=float, default=0.0, metavar="P", help="0..1: drop unreliable match data")
+    net.add_argument("--bandwidth", type=float, default=0.0, metavar="KBPS", help="kbit/s cap (0: none)")
+    net.add_argument("--http-latency", type=float, metavar="MS", help="per HTTP request (default: 2x latency)")
+    net.add_argument("--seed", type=int, default=0, help="seed of the random delays and drops")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        NetworkConditions(args.latency, args.jitter, args.loss, args.bandwidth)
+    except InvalidConditions as exc:
+        parser.error(str(exc))
     server = DevServer(args.host, args.port, database=args.database, server_key=args.server_key,
                        http_key=args.http_key, node=args.node, token_expiry_sec=args.token_expiry_sec,
                        refresh_token_expiry_sec=args.refresh_token_expiry_sec,
                        matchmaker_interval_sec=args.matchmaker_interval_sec,
-                       ssl_certificate=args.ssl_certificate, ssl_private_key=args.ssl_private_key)
+                       ssl_certificate=args.ssl_certificate, ssl_private_key=args.ssl_private_key,
+                       latency_ms=args.latency, jitter_ms=args.jitter, loss=args.loss, bandwidth_kbps=args.bandwidth,
+                       http_latency_ms=args.http_latency, conditions_seed=args.seed)
     if args.config:
         _load_config(server, args.config)
     server.start()
+    for path in args.modules:
+        try:
+            names = server.load_modules(path)
+        except ModuleLoadError as exc:
+            server.stop()
+            raise SystemExit(f"{exc} (cause: {exc.__cause__!r})") from exc
+        print(f"loaded server modules from {path}: {', '.join(names) or '(none)'}", flush=True)
     print(f"nakama-sync dev server listening on {server.url} (database: {args.database})", flush=True)
     done = threading.Event()
     signal.signal(signal.SIGINT, lambda *a: done.set())

@@ -11,7 +11,15 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ._apiutil import decode_cursor, encode_cursor, int_value, is_uuid, limit_param, pg_json, time_s, time_us
-from ._http import FAILED_PRECONDITION, INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, ApiFailure, ApiRequest
+from ._http import (
+    FAILED_PRECONDITION,
+    INTERNAL,
+    INVALID_ARGUMENT,
+    NOT_FOUND,
+    PERMISSION_DENIED,
+    ApiFailure,
+    ApiRequest,
+)
 from ._leaderboard_defs import BoardDef
 
 if TYPE_CHECKING:
@@ -65,6 +73,18 @@ def _order_sql(board: BoardDef) -> str:
     return f"score {d}, subscore {d}, update_time ASC, owner_id ASC"
 
 
+def _rank(board: BoardDef, rank: int) -> int | None:
+    """A rank from Nakama's rank cache: none (0) on a board created without ``enable_ranks``."""
+    return rank if board.enable_ranks else None
+
+
+def _check_not_negative(values: tuple[int, int], tournament: bool) -> None:
+    """Nakama's record table refuses a negative score or subscore; the write fails as an internal error."""
+    if min(values) < 0:
+        raise ApiFailure(INTERNAL, "Error writing score to tournament." if tournament
+                         else "Error writing score to leaderboard.")
+
+
 def _record_wire(board: BoardDef, row: Any, rank: int | None) -> dict[str, Any]:
     out: dict[str, Any] = {"leaderboard_id": board.id, "owner_id": row["owner_id"], "username": row["username"]}
     if row["score"]:
@@ -106,7 +126,7 @@ def install(hub: Hub) -> None:
         return board
 
     def period(board: BoardDef, req: ApiRequest, now: float) -> int:
-        expiry = req.q_int("expiry")
+        expiry = req.q_int("expiry", kind="int64")
         if expiry is not None and expiry < 0:
             raise ApiFailure(INVALID_ARGUMENT, "Expiry time must be greater than or equal to 0.")
         return expiry if expiry else board.expiry_at(now)
@@ -115,25 +135,27 @@ def install(hub: Hub) -> None:
         return db.all(f"SELECT * FROM leaderboard_record WHERE leaderboard_id = ? AND expiry_time = ?"
                       f" ORDER BY {_order_sql(board)}", (board.id, expiry))
 
-    def page(board: BoardDef, rows: list[Any], offset: int, limit: int, expiry: int) -> dict[str, Any]:
+    def page(board: BoardDef, rows: list[Any], offset: int, limit: int, expiry: int,
+             positional: bool = True) -> dict[str, Any]:
+        """One page of records; ``positional``: ranks by position even when the board's ranks are off."""
         out: dict[str, Any] = {}
         chunk = rows[offset:offset + limit]
         if chunk:
-            out["records"] = [_record_wire(board, r, offset + i + 1) for i, r in enumerate(chunk)]
+            out["records"] = [_record_wire(board, r, offset + i + 1 if positional else _rank(board, offset + i + 1))
+                              for i, r in enumerate(chunk)]
         if offset + limit < len(rows) and chunk:
-            out["next_cursor"] = encode_cursor({"b": board.id, "e": expiry, "o": offset + limit})
+            out["next_cursor"] = encode_cursor([board.id, expiry, offset + limit])
         if offset > 0 and chunk:
-            out["prev_cursor"] = encode_cursor({"b": board.id, "e": expiry, "o": max(0, offset - limit)})
+            out["prev_cursor"] = encode_cursor([board.id, expiry, max(0, offset - limit)])
         return out
 
     def cursor_offset(board: BoardDef, cursor: str | None, expiry: int) -> int:
         if not cursor:
             return 0
-        data = decode_cursor(cursor, "Cursor is invalid or expired.")
-        if not isinstance(data, dict) or data.get("b") != board.id or data.get("e") != expiry \
-                or not isinstance(data.get("o"), int) or data["o"] < 0:
+        board_id, cursor_expiry, offset = decode_cursor(cursor, "Cursor is invalid or expired.", (str, int, int))
+        if board_id != board.id or cursor_expiry != expiry or offset < 0:
             raise ApiFailure(INVALID_ARGUMENT, "Cursor is invalid or expired.")
-        return int(data["o"])
+        return int(offset)
 
     def list_records(req: ApiRequest, tournament: bool) -> dict[str, Any]:
         board = board_or_404(req, tournament)
@@ -150,10 +172,11 @@ def install(hub: Hub) -> None:
             out = page(board, rows, cursor_offset(board, req.q("cursor"), expiry), limit, expiry)
         if owner_ids:
             wanted = set(owner_ids)
-            owners = [_record_wire(board, r, i + 1) for i, r in enumerate(rows) if r["owner_id"] in wanted]
+            owners = [_record_wire(board, r, _rank(board, i + 1)) for i, r in enumerate(rows)
+                      if r["owner_id"] in wanted]
             if owners:
                 out["owner_records"] = owners
-        if rows:
+        if rows and board.enable_ranks:
             out["rank_count"] = str(len(rows))
         return out
 
@@ -162,7 +185,7 @@ def install(hub: Hub) -> None:
         owner = req.match_info["owner_id"]
         if not is_uuid(owner):
             raise ApiFailure(INVALID_ARGUMENT, "Invalid owner ID.")
-        limit = limit_param(req.q_int("limit"), 1, 1, 100)
+        limit = limit_param(req.q_int("limit", kind="uint32"), 1, 1, 100)
         now = time.time()
         expiry = period(board, req, now)
         rows = ranked(board, expiry)
@@ -175,8 +198,8 @@ def install(hub: Hub) -> None:
                 offset = 0
             else:
                 offset = max(0, min(index - (limit - 1) // 2, len(rows) - limit))
-        out = page(board, rows, offset, limit, expiry)
-        if rows:
+        out = page(board, rows, offset, limit, expiry, positional=False)
+        if rows and board.enable_ranks:
             out["rank_count"] = str(len(rows))
         return out
 
@@ -209,12 +232,14 @@ def install(hub: Hub) -> None:
         if op not in (1, 2, 3, 4):
             raise ApiFailure(INVALID_ARGUMENT, "Invalid operator.")
         now = time.time()
-        if board.authoritative:
+        if board.authoritative and not req.authoritative:
             raise ApiFailure(PERMISSION_DENIED, "Tournament only allows authoritative score submissions."
                              if tournament else "Leaderboard only allows authoritative submissions.")
         if tournament and not board.is_active(now):
             raise ApiFailure(FAILED_PRECONDITION, "Tournament is not active and cannot accept new scores.")
         expiry = board.expiry_at(now)
+        if op != 4:  # the row Nakama proposes carries the given values, even when "best" keeps the old one
+            _check_not_negative((score, subscore), tournament)
         with db.transaction():
             row = db.one("SELECT * FROM leaderboard_record WHERE leaderboard_id = ? AND expiry_time = ?"
                          " AND owner_id = ?", (board.id, expiry, req.user_id))
@@ -226,6 +251,7 @@ def install(hub: Hub) -> None:
                 new_score, new_sub = (-score, -subscore) if op == 4 else (score, subscore)
                 if op == 4:
                     new_score, new_sub = max(new_score, 0), max(new_sub, 0)
+                _check_not_negative((new_score, new_sub), tournament)
                 db.execute("INSERT INTO leaderboard_record (leaderboard_id, owner_id, expiry_time, username, score,"
                            " subscore, num_score, metadata, create_time, update_time)"
                            " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
@@ -243,9 +269,12 @@ def install(hub: Hub) -> None:
                     new = (score, subscore)
                 elif op == 3:
                     new = (old[0] + score, old[1] + subscore)
+                    if not all(0 <= v <= _INT64[1] for v in new):   # Postgres: bigint range, CHECK (score >= 0)
+                        raise ApiFailure(INTERNAL, "Error writing score to leaderboard.")
                 else:
                     new = (max(old[0] - score, 0), max(old[1] - subscore, 0))
                 if update:
+                    _check_not_negative(new, tournament)
                     db.execute("UPDATE leaderboard_record SET score = ?, subscore = ?, num_score = num_score + 1,"
                                " metadata = COALESCE(?, metadata), username = ?, update_time = ?"
                                " WHERE leaderboard_id = ? AND expiry_time = ? AND owner_id = ?",
@@ -253,7 +282,7 @@ def install(hub: Hub) -> None:
         rows = ranked(board, expiry)
         for i, r in enumerate(rows):
             if r["owner_id"] == req.user_id:
-                wire = _record_wire(board, r, i + 1)
+                wire = _record_wire(board, r, _rank(board, i + 1))
                 wire["create_time"] = time_us(r["create_time"])
                 wire["update_time"] = time_us(r["update_time"])
                 return wire
@@ -294,22 +323,19 @@ def install(hub: Hub) -> None:
 
     def list_tournaments(req: ApiRequest) -> dict[str, Any]:
         limit = limit_param(req.q_int("limit"), 100, 1, 100)
-        cat_start, cat_end = req.q_int("category_start"), req.q_int("category_end")
+        cat_start, cat_end = req.q_int("category_start", kind="uint32"), req.q_int("category_end", kind="uint32")
         for value in (cat_start, cat_end):
             if value is not None and not 0 <= value < 128:
                 raise ApiFailure(INVALID_ARGUMENT, "Tournament category must be 0-127.")
         if cat_start is not None and cat_end is not None and cat_end < cat_start:
             raise ApiFailure(INVALID_ARGUMENT, "Tournament category end must be greater than category start.")
-        start_time, end_time = req.q_int("start_time"), req.q_int("end_time")
+        start_time, end_time = req.q_int("start_time", kind="uint32"), req.q_int("end_time", kind="uint32")
         if start_time is not None and end_time is not None and end_time and end_time < start_time:
             raise ApiFailure(INVALID_ARGUMENT, "Tournament end time must be greater than start time.")
         after = ""
         cursor = req.q("cursor")
         if cursor:
-            data = decode_cursor(cursor, "Cursor is invalid or expired.")
-            if not isinstance(data, dict) or not isinstance(data.get("t"), str):
-                raise ApiFailure(INVALID_ARGUMENT, "Cursor is invalid or expired.")
-            after = data["t"]
+            (after,) = decode_cursor(cursor, "Cursor is invalid or expired.", (str,))
         chosen = []
         for board in sorted((b for b in registry.boards.values() if b.tournament), key=lambda b: b.id):
             if after and board.id <= after:
@@ -328,7 +354,7 @@ def install(hub: Hub) -> None:
         if chosen[:limit]:
             out["tournaments"] = [tournament_wire(b, now) for b in chosen[:limit]]
         if len(chosen) > limit:
-            out["cursor"] = encode_cursor({"t": chosen[limit - 1].id})
+            out["cursor"] = encode_cursor([chosen[limit - 1].id])
         return out
 
     def join_tournament(req: ApiRequest) -> dict[str, Any]:

@@ -21,21 +21,27 @@ from ._db import Database
 from ._http import RouteTable
 
 if TYPE_CHECKING:
+    from ._conditions import NetworkShaper
     from ._ws import WsSession
 
 __all__ = ["HUB_KEY", "Hub", "RpcContext", "RpcFunction"]
 
 
 class RpcContext:
-    """What a server-side RPC function learns about its caller.
+    """What server code (an RPC, a hook, a match handler) learns about its caller: Nakama's runtime context.
 
     ``user_id``/``username``/``vars`` are empty for a server-to-server call (http_key);
     ``session_id`` is set only over the socket; ``query`` holds the HTTP query parameters.
-    ``server`` is the :class:`DevServer` (for ``notify``, streams, ...).
+    ``execution_mode`` is ``"rpc"``, ``"before"``, ``"after"``, ``"matchmaker"`` or ``"match"``; in a match
+    ``match_id``, ``match_node``, ``match_label`` and ``match_tick_rate`` are set. ``node`` and ``env``
+    (the ``runtime_env`` option) are the server's. ``server`` is the :class:`DevServer`.
+    Example: ``def rpc(ctx, payload): return ctx.user_id``. Read it on the thread that handed it to you.
     """
 
     def __init__(self, server: Any, user_id: str = "", username: str = "", vars: dict[str, str] | None = None,
-                 session_id: str = "", query: dict[str, list[str]] | None = None, expiry: int = 0) -> None:
+                 session_id: str = "", query: dict[str, list[str]] | None = None, expiry: int = 0,
+                 execution_mode: str = "rpc", match_id: str = "", match_label: str = "",
+                 match_tick_rate: int = 0, lang: str = "") -> None:
         self.server = server
         self.user_id = user_id
         self.username = username
@@ -43,6 +49,15 @@ class RpcContext:
         self.session_id = session_id
         self.query = dict(query or {})
         self.expiry = expiry
+        self.execution_mode = execution_mode
+        config = getattr(server, "config", None)
+        self.node: str = getattr(config, "node", "nakama")
+        self.env: dict[str, str] = dict(getattr(config, "runtime_env", None) or {})
+        self.lang = lang
+        self.match_id = match_id
+        self.match_node = self.node if match_id else ""
+        self.match_label = match_label
+        self.match_tick_rate = match_tick_rate
 
     def __repr__(self) -> str:
         return f"RpcContext(user_id={self.user_id!r}, session_id={self.session_id!r})"
@@ -52,9 +67,12 @@ RpcFunction = Callable[[RpcContext, str], "str | None"]
 
 
 class Hub:
+    conditions: NetworkShaper   # network conditions (latency, loss, ...), set by DevServer right after __init__
+
     def __init__(self, config: DevServerConfig, server: Any = None) -> None:
         self.config = config
         self.server = server          # the DevServer facade (RpcContext.server)
+        self.outgoing_backlog = False  # some session's outgoing queue is filling up: readers yield (_ws.py)
         self.log = logging.getLogger("nakama_sync.devserver")
         self.db = Database(config.database)
         self.routes = RouteTable()
@@ -70,6 +88,9 @@ class Hub:
         self.notify: Callable[..., dict[str, Any]]
         # token-id checks, filled in by the accounts module (logout support)
         self.is_token_revoked: Callable[[dict[str, Any]], bool] = lambda claims: False
+        # user id -> unix second of the last "log out everywhere" or deletion (see _revocation)
+        self.tokens_invalidated_at: dict[str, int] = {}
+        self.socket_token_admitted: Callable[[dict[str, Any]], bool] = lambda claims: True
         self.shutting_down = False
 
     # ---- tokens ---------------------------------------------------------------------------

@@ -17,9 +17,12 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from ._conditions import ConditionsTable, NetworkConditions, NetworkShaper, http_middleware
 from ._config import DevServerConfig
-from ._http import ApiFailure, error_response
+from ._http import AIOHTTP_LINE_LIMIT, ApiFailure, error_response, request_guard
 from ._hub import HUB_KEY, Hub, RpcFunction
+from ._runtime_hooks import RuntimeHooks
+from ._runtime_nk import NakamaModule
 
 __all__ = ["DevServer"]
 
@@ -31,6 +34,7 @@ _MODULES = [
     "_ws",
     "_http_accounts",
     "_http_account_profile",
+    "_revocation",
     "_http_rpc",
     "_rt_notifications",
     "_http_friends",
@@ -46,6 +50,7 @@ _MODULES = [
     "_rt_stream",
     "_rt_matchmaker",
     "_rt_party",
+    "_runtime_hooks",
 ]
 
 
@@ -65,9 +70,14 @@ class DevServer:
         if unknown:
             raise TypeError(f"unknown DevServer option(s): {', '.join(sorted(unknown))}")
         self.config = DevServerConfig(host=host, port=port, **options)
+        c = self.config
+        self._network = ConditionsTable(NetworkConditions(c.latency_ms, c.jitter_ms, c.loss, c.bandwidth_kbps),
+                                        c.http_latency_ms, c.conditions_seed)
         self._requested_port = port
         self._rpcs: dict[str, RpcFunction] = {}
         self._match_handlers: dict[str, Any] = {}
+        self.runtime_hooks = RuntimeHooks()   # hooks of server code (_runtime_hooks.py)
+        self.nk = NakamaModule(self)          # the runtime API (docs/runtime.md)
         self._lock = threading.RLock()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -156,6 +166,16 @@ class DevServer:
         if self.hub is not None:
             self.call(self.hub.rpcs.__setitem__, key, fn)
 
+    def load_modules(self, path: str) -> list[str]:
+        """Load server code: each ``*.py`` at ``path`` (a directory or one file) and its ``init_module``.
+
+        ``init_module(ctx, logger, nk, initializer)`` registers RPCs, hooks and match handlers (see
+        docs/runtime.md); files are read afresh on every call. Returns the module names; raises
+        ``ModuleLoadError``. Example: ``server.load_modules("my_game/")`` Any thread, before or after start.
+        """
+        from ._runtime_loader import load_modules
+        return load_modules(self, path)
+
     def call(self, fn: Callable[..., T], *args: Any, timeout: float = 15.0, **kwargs: Any) -> T:
         """Run ``fn(*args, **kwargs)`` on the server's thread and return its result.
 
@@ -190,24 +210,29 @@ class DevServer:
 
     def create_leaderboard(self, id: str, sort_order: str = "desc", operator: str = "best",
                            reset_schedule: str | None = None, metadata: dict[str, Any] | None = None,
-                           authoritative: bool = False) -> None:
+                           authoritative: bool = False, enable_ranks: bool = False) -> None:
         """Declare a leaderboard (a no-op when it exists), before or after ``start()``.
 
         ``operator``: best, set, incr or decr; ``reset_schedule``: a 5-field UTC cron (simplified).
-        Example: ``server.create_leaderboard("weekly", sort_order="desc", operator="best")``
+        ``enable_ranks``: as in Nakama, records carry a rank (and listings a ``rank_count``) only when
+        it is True; otherwise only plain listings number their rows.
+        Example: ``server.create_leaderboard("weekly", sort_order="desc", operator="best", enable_ranks=True)``
         Any thread (including server code running on the server's own thread).
         """
         from ._leaderboard_defs import make_board
         self._declare_board(make_board(id, sort_order=sort_order, operator=operator,
                                        reset_schedule=reset_schedule, metadata=metadata,
-                                       authoritative=authoritative))
+                                       authoritative=authoritative, enable_ranks=enable_ranks))
 
     def create_tournament(self, id: str, sort_order: str = "desc", operator: str = "best",
                           reset_schedule: str | None = None, metadata: dict[str, Any] | None = None,
                           title: str = "", description: str = "", category: int = 0, start_time: int = 0,
                           end_time: int = 0, duration: int = 3600, max_size: int = 0, max_num_score: int = 0,
-                          join_required: bool = False, authoritative: bool = False) -> None:
+                          join_required: bool = False, authoritative: bool = False,
+                          enable_ranks: bool = False) -> None:
         """Declare a tournament (a no-op when it exists); times are unix seconds, ``start_time`` 0 = now.
+
+        ``enable_ranks``: as for :meth:`create_leaderboard`.
 
         Example: ``server.create_tournament("cup", title="Cup", duration=3600, join_required=True)``
         Any thread (including server code running on the server's own thread).
@@ -218,7 +243,8 @@ class DevServer:
                                        authoritative=authoritative, tournament=True, title=title,
                                        description=description, category=category, start_time=start_time,
                                        end_time=end_time, duration=duration, max_size=max_size,
-                                       max_num_score=max_num_score, join_required=join_required))
+                                       max_num_score=max_num_score, join_required=join_required,
+                                       enable_ranks=enable_ranks))
 
     def _declare_board(self, board: Any) -> None:
         with self._lock:
@@ -226,6 +252,39 @@ class DevServer:
         if self.hub is not None and self._loop is not None:
             hub = self.hub
             self.call(lambda: hub.leaderboards.add(board))  # type: ignore[attr-defined]
+
+    # ---- network conditions (see _conditions.py) ---------------------------------------------
+    def set_conditions(self, user_id: str | None = None, *, latency_ms: float | None = None,
+                       jitter_ms: float | None = None, loss: float | None = None,
+                       bandwidth_kbps: float | None = None, http_latency_ms: float | None = None) -> NetworkConditions:
+        """Change the network conditions of every socket session, or of one user's (``user_id``).
+
+        Fields left ``None`` keep their value; the change applies to the next frame, also on open
+        sockets. ``loss`` (0..1) drops only unreliable match data; ``http_latency_ms`` is for all users.
+        Returns the user's (or everyone's) new conditions and logs them. Raises ``InvalidConditions``
+        (a ``ValueError``) for an out-of-range value. Any thread; before or after ``start()``.
+        Example: ``server.set_conditions(latency_ms=150, jitter_ms=40, loss=0.05)``
+        """
+        return self._network.set(user_id, latency_ms=latency_ms, jitter_ms=jitter_ms, loss=loss,
+                                 bandwidth_kbps=bandwidth_kbps, http_latency_ms=http_latency_ms)
+
+    def clear_conditions(self, user_id: str | None = None) -> None:
+        """Drop one user's conditions (back to everyone's), or with no user go back to loopback for all.
+
+        Example: ``server.clear_conditions()``. Any thread.
+        """
+        self._network.clear(user_id)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of what network conditions did: frames delayed each way, unreliable match data
+        dropped each way, mean delays, HTTP requests delayed, and the conditions in force.
+
+        Example: ``server.stats()["match_data_dropped_to_clients"]``. Any thread.
+        """
+        hub = self.hub
+        if hub is None or self._loop is None:
+            return self._network.stats()
+        return self._network.stats(self.call(hub.conditions.live_counts))
 
     # ---- streams (see _rt_stream.py) ------------------------------------------------------
     def _stream_sessions(self, session_id_or_user_id: str) -> list[Any]:
@@ -289,6 +348,7 @@ class DevServer:
     def create_match(self, name: str, params: dict[str, Any] | None = None) -> str:
         """Start an authoritative match with a registered handler; returns ``"<uuid>.<node>"``.
 
+        Raises ``RuntimeFunctionError`` (unknown handler, bad tick rate or label, a raising ``match_init``).
         Example: ``match_id = server.create_match("echo_match", {"tick_rate": 10})``. Any thread.
         """
         assert self.hub is not None, "dev server is not running"
@@ -296,7 +356,10 @@ class DevServer:
         return self.call(lambda: hub.matches.authoritative.create(name, params or {}))  # type: ignore[attr-defined]
 
     def signal_match(self, match_id: str, data: str) -> str:
-        """Call the match handler's ``match_signal`` and return its answer. Example: ``server.signal_match(mid, "x")`` Any thread."""
+        """Call the match handler's ``match_signal`` and return its answer (``RuntimeFunctionError`` 5: no match).
+
+        Example: ``server.signal_match(mid, "x")`` Any thread.
+        """
         assert self.hub is not None, "dev server is not running"
         hub = self.hub
         return self.call(lambda: hub.matches.authoritative.signal(match_id, data))  # type: ignore[attr-defined]
@@ -324,18 +387,20 @@ class DevServer:
     async def _serve(self) -> None:
         self._stop_event = asyncio.Event()
         hub = Hub(self.config, server=self)
+        hub.conditions = NetworkShaper(hub, self._network)
         for name in _MODULES:
             importlib.import_module(f"{__package__}.{name}").install(hub)  # type: ignore[attr-defined]
         hub.db.migrate()
         hub.rpcs.update(self._rpcs)
         app = web.Application(client_max_size=self.config.max_request_size_bytes,
-                              middlewares=[_routing_errors])
+                              middlewares=[http_middleware, request_guard, _routing_errors])
         app[HUB_KEY] = hub
         from ._ws import websocket_view
         app.router.add_get("/ws", websocket_view)
         app.router.add_get("/", _root)
         hub.routes.install(app, hub)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, max_line_size=AIOHTTP_LINE_LIMIT,
+                               max_field_size=AIOHTTP_LINE_LIMIT)
         await runner.setup()
         ssl_context = None
         if self.config.ssl_certificate:
@@ -359,6 +424,7 @@ class DevServer:
             await self._stop_event.wait()
         finally:
             hub.shutting_down = True
+            hub.matches.authoritative.shutdown()  # type: ignore[attr-defined]
             for session in list(hub.sessions.values()):
                 session.close("server shutting down", code=1001)
             await runner.shutdown()
