@@ -310,6 +310,7 @@ class Connection:
                 messages = feed(data)
             except ProtocolError as exc:
                 return f"connection lost: {exc}"
+            data = b""   # not kept while the reader waits (up to 256 KiB)
             now = monotonic()
             if messages:
                 self.last_recv = now
@@ -320,6 +321,8 @@ class Connection:
                         ended = self._other(opcode, payload)
                         if ended:
                             return ended
+                messages = []   # nor the last batch's payloads
+                payload = b""
             if now >= next_tick:
                 next_tick = now + tick
                 dead = self._tick(now)
