@@ -1,4 +1,5 @@
-"""Socket requests for the matchmaker and parties: ``_PartyRequests``, a mixin of :class:`Socket`.
+"""Socket requests for the matchmaker and parties: ``_PartyRequests``, a base of :class:`Socket` built on
+:class:`~nakama_sync._socket_requests.RequestMethods` (its contract).
 
 Every request has a blocking method (waits for the server's reply, raises :class:`SocketError` on an
 error reply, :class:`RequestTimeout`, :class:`ConnectionClosed`) and a ``_nowait`` twin returning a
@@ -6,7 +7,7 @@ error reply, :class:`RequestTimeout`, :class:`ConnectionClosed`) and a ``_nowait
 are checked before anything is sent (``TypeError``/``ValueError``), because the server closes the
 socket on a malformed message instead of answering it.
 
-Pushed events registered here (signal: model):
+Their pushed events (routed by ``_socket_codec.EVENTS``; signal: model):
 
 - ``received_matchmaker_matched``: :class:`MatchmakerMatched`;
 - ``received_party``: :class:`Party` when you are in a party (after ``join_party`` of an open party,

@@ -1,8 +1,9 @@
-"""Socket request methods for matches, chat, status, RPC and ping (a mixin of Socket), and the pushed
-events they cause (registered in ``_events`` at import).
+"""Socket request methods for matches, chat, status, RPC and ping: ``_RealtimeRequests``, a base of
+:class:`Socket` built on :class:`~nakama_sync._socket_requests.RequestMethods` (its contract).
 
 Every request has a blocking form that returns the reply's model (``create_match``) and a twin
-``*_nowait`` that returns a :class:`SocketFuture` at once. See socket.py for the contract used here.
+``*_nowait`` that returns a :class:`SocketFuture` at once. Arguments are checked first. The pushed events
+(``received_match_state`` ...) are routed by ``_socket_codec.EVENTS``.
 """
 from __future__ import annotations
 
