@@ -59,6 +59,9 @@ __all__ = ["EVENTS", "DecodeError", "decoder", "encode", "error_from_wire", "rep
 Decoder = Callable[[Any], Any]
 
 
+_INT64_MIN, _INT64_MAX = -2**63, 2**63 - 1
+
+
 class DecodeError(ValueError):
     """A payload from the server does not have the shape the protocol promises."""
 
@@ -79,15 +82,18 @@ def _bool(value: Any) -> bool:
 def _int(value: Any) -> int:
     """int64/int32: a JSON integer, or (protojson's int64) a string of one."""
     kind = type(value)
+    number = None
     if kind is int:
-        return value  # type: ignore[no-any-return]
-    if kind is str:
+        number = value
+    elif kind is str:
         text = value[1:] if value[:1] == "-" else value
-        if text.isdigit() and text.isascii():
-            return int(value)
+        if text.isdigit() and text.isascii() and len(text) <= 19:
+            number = int(value)
     elif kind is float and value.is_integer():
-        return int(value)
-    raise DecodeError(f"expected an integer, got {_kind(value)}")
+        number = int(value)
+    if number is None or not _INT64_MIN <= number <= _INT64_MAX:
+        raise DecodeError(f"expected a 64-bit integer, got {_kind(value)}")
+    return number  # type: ignore[no-any-return]
 
 
 def _float(value: Any) -> float:
@@ -266,9 +272,9 @@ def match_data(p: Any) -> MatchData:
     if type(match_id) is not str or not match_id:
         raise DecodeError(f"MatchData.match_id: expected a non-empty string, got {_kind(match_id)}")
     op_code = get("op_code", 0)
-    if type(op_code) is str and op_code.isdigit() and op_code.isascii():
+    if type(op_code) is str and len(op_code) < 19 and op_code.isdigit() and op_code.isascii():
         op_code = int(op_code)
-    elif type(op_code) is not int:
+    else:
         try:
             op_code = _int(op_code)
         except DecodeError as exc:

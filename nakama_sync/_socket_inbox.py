@@ -67,7 +67,10 @@ class Inbox:
             if cid:
                 future = self._table.pop(cid)
                 if future is None:
-                    log.debug("reply for unknown or expired request cid=%r", cid)
+                    if type(cid) is not str:
+                        self.problem(f"reply with a cid that is not a string: {cid!r}"[:200], data)
+                    else:   # a late reply to a request that timed out
+                        log.debug("reply for unknown or expired request cid=%r", cid)
                     return
                 future._resolve_reply(envelope)
                 return

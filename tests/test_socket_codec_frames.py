@@ -99,6 +99,8 @@ def test_match_data_reads_protojson() -> None:
     assert event == MatchData(match_id="m.", presence=UserPresence("u", "s", "n"), op_code=12, data=b"\x00\xff",
                               reliable=True)
     assert codec.match_data({"match_id": "m.", "op_code": 3}).op_code == 3
+    assert codec.match_data({"match_id": "m.", "op_code": str(2**63 - 1)}).op_code == 2**63 - 1
+    assert codec.match_data({"match_id": "m.", "op_code": "-5"}).op_code == -5
     assert codec.match_data({"match_id": "m.", "data": "_-8"}).data == b"\xff\xef"   # URL-safe, unpadded
 
 
@@ -107,6 +109,8 @@ def test_match_data_reads_protojson() -> None:
     {"match_id": "m.", "op_code": True}, {"match_id": "m.", "op_code": 1.9}, {"match_id": "m.", "op_code": "1.9"},
     {"match_id": "m.", "op_code": " 1"}, {"match_id": "m.", "data": "%%%"}, {"match_id": "m.", "data": 1},
     {"match_id": "m.", "reliable": 1}, {"match_id": "m.", "presence": []},
+    {"match_id": "m.", "op_code": str(2**63)}, {"match_id": "m.", "op_code": -2**63 - 1},
+    {"match_id": "m.", "op_code": "1" * 5000}, {"match_id": "m.", "op_code": 1e400},
     {"match_id": "m.", "presence": {"user_id": 1}},
 ])
 def test_match_data_refuses_wrong_types(payload: Any) -> None:

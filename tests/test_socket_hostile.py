@@ -101,6 +101,7 @@ def test_a_reply_missing_its_required_fields_fails_the_request(made):
         request = peer.recv_message()
         peer.reply(request, {"error": {"code": "x", "message": 3}})   # malformed error
         request = peer.recv_message()
+        peer.send_text({"cid": 7, "rpc": {"id": "echo"}})         # a cid that is not a string
         peer.reply(request, {"rpc": {"id": "echo", "payload": "fine"}})
         peer.wait_closed()
 
@@ -111,7 +112,11 @@ def test_a_reply_missing_its_required_fields_fails_the_request(made):
             with pytest.raises(SocketError) as info:
                 sock.create_match()
             assert info.value.code == SocketError.UNRECOGNIZED_PAYLOAD
+        errors: list[Any] = []
+        sock.received_error.connect(lambda sender, event: errors.append(event))
         assert sock.rpc("echo").payload == "fine"
+        pump_until(sock, lambda: errors, what="the report of the bad cid")
+        assert "cid" in errors[0].message
 
 
 # ---- size ----------------------------------------------------------------------------------------------
