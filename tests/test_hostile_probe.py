@@ -293,6 +293,33 @@ def test_logging_out_one_token_still_opens_a_socket(world: World, quiet_server: 
     assert _upgrade_status(world.target, token) == 101
 
 
+def test_session_and_refresh_tokens_are_logged_out_one_by_one(world: World, quiet_server: None) -> None:
+    # the two tokens of one authentication share an id; Nakama logs each out on its own, and checks both
+    # tokens of a logout before it logs out either
+    def session() -> dict[str, str]:
+        reply = world.send("POST", "/v2/account/authenticate/device", {"id": unique("probe-lo")}, "basic")
+        assert reply.status == 200, reply.body
+        return dict(reply.json())
+
+    def refresh(refresh_token: str) -> int:
+        return world.send("POST", "/v2/account/session/refresh", {"token": refresh_token}, "basic").status
+
+    first = session()
+    reply = _bearer(world, first["token"], "POST", "/v2/session/logout",
+                    {"token": first["token"], "refresh_token": "not-a-token"})
+    assert (reply.status, reply.json()["message"]) == (400, "Refresh token invalid.")
+    assert _bearer(world, first["token"], "GET", "/v2/account").status == 200   # nothing was logged out
+    assert _bearer(world, first["token"], "POST", "/v2/session/logout",
+                   {"refresh_token": first["refresh_token"]}).status == 200
+    assert _bearer(world, first["token"], "GET", "/v2/account").status == 200
+    assert refresh(first["refresh_token"]) == 401
+
+    second = session()
+    assert _bearer(world, second["token"], "POST", "/v2/session/logout", {"token": second["token"]}).status == 200
+    assert _bearer(world, second["token"], "GET", "/v2/account").status == 401
+    assert refresh(second["refresh_token"]) == 200
+
+
 def test_deleting_the_account_closes_its_socket_and_refuses_new_ones(world: World, quiet_server: None) -> None:
     token, _ = _fresh_user(world)
     ws = websocket.create_connection(_ws_url(world.target, token), timeout=10)
@@ -306,6 +333,44 @@ def test_deleting_the_account_closes_its_socket_and_refuses_new_ones(world: Worl
     older = _issued_earlier(world, token)
     assert _upgrade_status(world.target, older) == 401
     assert _bearer(world, older, "GET", "/v2/account").status == 401
+
+
+# ---- socket messages Nakama refuses in its own way ---------------------------------------------------------------
+def test_following_a_name_with_a_nul_is_nakamas_runtime_error(world: World, quiet_server: None) -> None:
+    # Nakama looks the names up in Postgres, which refuses the NUL: an error without a code (0, runtime
+    # exception), and the socket stays open
+    token, _ = _fresh_user(world)
+    ws = websocket.create_connection(_ws_url(world.target, token), timeout=10)
+    try:
+        for cid, names in (("1", ["a\x00b"]), ("2", ["\x00", "someone-else"])):
+            ws.send(json.dumps({"cid": cid, "status_follow": {"usernames": names}}))
+            assert json.loads(ws.recv()) == {"cid": cid, "error": {"message": "Could not check users"}}
+        ws.send(json.dumps({"cid": "3", "status_follow": {"usernames": [""]}}))
+        assert json.loads(ws.recv()) == {"cid": "3", "error": {"code": 3, "message": "Invalid username"}}
+        ws.send(json.dumps({"cid": "4", "ping": {}}))
+        assert json.loads(ws.recv()) == {"cid": "4", "pong": {}}
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize("body", [{}, {"data": "x"}], ids=["empty", "with data"])
+def test_a_client_sending_stream_data_is_closed(world: World, quiet_server: None, body: dict[str, Any]) -> None:
+    # a server-only message: Nakama closes the session (1000 "error processing message"); the
+    # "Unrecognized message." error it queues first races the close and mostly loses, so it may be missing
+    token, _ = _fresh_user(world)
+    ws = websocket.create_connection(_ws_url(world.target, token), timeout=10)
+    replies: list[Any] = []
+    try:
+        ws.send(json.dumps({"cid": "1", "stream_data": body}))
+        while True:   # bounded by the socket's 10 s timeout
+            opcode, data = ws.recv_data(control_frame=True)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                break
+            replies.append(json.loads(data))
+    finally:
+        ws.close()
+    assert data == (1000).to_bytes(2, "big") + b"error processing message"
+    assert replies in ([], [{"cid": "1", "error": {"code": 1, "message": "Unrecognized message."}}])
 
 
 def test_a_bad_value_that_reaches_sqlite_is_a_400_not_a_500(quiet_server: None) -> None:

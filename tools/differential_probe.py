@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-key", default="defaultkey")
     parser.add_argument("--http-key", default="defaulthttpkey")
     parser.add_argument("--only", default="/v2", help="comma-separated path parts to keep (default: all)")
+    parser.add_argument("--all", action="store_true", help="print every differing request (default: 5 per operation)")
     args = parser.parse_args(argv)
     with open(args.swagger, encoding="utf-8") as f:
         swagger = json.load(f)
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{theirs.body[:100]!r}")
     for name, lines in diffs.items():
         print(f"DIFF {name} ({len(lines)})")
-        for line in lines[:5]:
+        for line in lines if args.all else lines[:5]:
             print("    " + line)
     print(f"{len(plan)} requests, {sum(len(v) for v in diffs.values())} differ in {len(diffs)} operations")
     return 0

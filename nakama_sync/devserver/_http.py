@@ -212,11 +212,10 @@ def check_query_ints(query: MultiMapping[str]) -> None:
     for name, kind in QUERY_INT_KINDS.items():
         for spelling in {name, camel(name)}:
             for value in query.getall(spelling, []):
-                if value != "":
-                    parse_go_int(value, name, kind)
+                parse_go_int(value, name, kind)   # an empty value too: strconv refuses ""
     for name in QUERY_BOOLS:
         for value in query.getall(name, []):
-            if value != "" and parse_bool(value) is None:
+            if parse_bool(value) is None:
                 raise ApiFailure(INVALID_ARGUMENT, f"parsing field {json.dumps(name)}: strconv.ParseBool: parsing "
                                                    f"{json.dumps(value, ensure_ascii=False)}: invalid syntax")
 

@@ -111,6 +111,8 @@ def install(hub: Hub) -> None:
         return {}
 
     def get_subscription(req: ApiRequest) -> dict[str, Any]:
+        if "\x00" in req.match_info["product_id"]:   # Nakama hands back Postgres's own refusal (gRPC Unknown)
+            raise ApiFailure(2, 'ERROR: invalid byte sequence for encoding "UTF8": 0x00 (SQLSTATE 22021)')
         raise ApiFailure(NOT_FOUND, "subscription not found")
 
     def event(req: ApiRequest) -> dict[str, Any]:
