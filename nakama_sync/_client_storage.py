@@ -7,9 +7,10 @@ keys, or (reads and deletes) as tuples ``(collection, key, user_id_or_version)``
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ._client_base import _ClientBase, _quote
+from ._client_args import checked
+from ._client_base import _ClientBase, _quote, nowait
 from .models.storage import (
     DeleteStorageObjectId,
     ReadStorageObjectId,
@@ -18,9 +19,7 @@ from .models.storage import (
     StorageObjects,
     WriteStorageObject,
 )
-
-if TYPE_CHECKING:
-    from .session import Session
+from .session import Session
 
 __all__ = ["_StorageApi"]
 
@@ -54,6 +53,7 @@ def _id_wire(obj: Any, cls: type, third: str) -> dict[str, Any]:
 
 
 class _StorageApi(_ClientBase):
+    @checked
     def write_storage_objects(self, session: Session,
                               objects: Iterable[WriteStorageObject | Mapping[str, Any]]) -> StorageObjectAcks:
         """Write objects you own, all or none. A version mismatch raises ApiError (400).
@@ -63,7 +63,9 @@ class _StorageApi(_ClientBase):
         """
         body = {"objects": [_write_wire(o) for o in objects]}
         return StorageObjectAcks.from_wire(self._call("PUT", "/v2/storage", session, body=body, retry=False))
+    write_storage_objects_nowait = nowait(write_storage_objects)
 
+    @checked
     def read_storage_objects(self, session: Session,
                              object_ids: Iterable[ReadStorageObjectId | Mapping[str, Any] | tuple[str, ...]]
                              ) -> StorageObjects:
@@ -74,7 +76,9 @@ class _StorageApi(_ClientBase):
         """
         body = {"object_ids": [_id_wire(o, ReadStorageObjectId, "user_id") for o in object_ids]}
         return StorageObjects.from_wire(self._call("POST", "/v2/storage", session, body=body, retry=True))
+    read_storage_objects_nowait = nowait(read_storage_objects)
 
+    @checked
     def list_storage_objects(self, session: Session, collection: str, user_id: str | None = None,
                              limit: int | None = None, cursor: str | None = None) -> StorageObjectList:
         """One page of a collection: ``user_id``'s objects (all of yours; only the public ones of another
@@ -89,7 +93,9 @@ class _StorageApi(_ClientBase):
         else:
             path = f"/v2/storage/{_quote(collection)}"
         return StorageObjectList.from_wire(self._call("GET", path, session, query=query))
+    list_storage_objects_nowait = nowait(list_storage_objects)
 
+    @checked
     def delete_storage_objects(self, session: Session,
                                object_ids: Iterable[DeleteStorageObjectId | Mapping[str, Any] | tuple[str, ...]]
                                ) -> None:
@@ -100,5 +106,6 @@ class _StorageApi(_ClientBase):
         """
         body = {"object_ids": [_id_wire(o, DeleteStorageObjectId, "version") for o in object_ids]}
         self._call("PUT", "/v2/storage/delete", session, body=body, retry=False)
+    delete_storage_objects_nowait = nowait(delete_storage_objects)
 
 

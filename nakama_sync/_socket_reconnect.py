@@ -228,7 +228,9 @@ class _ReconnectMixin:
             return
         client = self.client
         if getattr(client, "auto_refresh_session", False) and hasattr(client, "_ensure_fresh"):
-            client._ensure_fresh(session)   # tells the game through client.session_refreshed
+            # client.session_refreshed runs where events run: in poll() with use_main_thread=True
+            client._ensure_fresh(session, deliver=lambda notify: self._schedule_callback(  # type: ignore[attr-defined]
+                lambda _none: notify(), None))
         else:
             client.session_refresh(session)
 

@@ -3,8 +3,14 @@
 Errors::
 
     a reply with status >= 400         -> ApiError(status_code, grpc_code or None, message, body)
-    no answer within the timeout       -> HttpTimeout
+    no whole answer within the timeout -> HttpTimeout
     refused, reset, DNS, TLS failures  -> TransportError
+    a reply that is not JSON, or nested too deeply to decode -> ApiError
+
+The client's ``timeout`` is a deadline for each whole attempt (connect, send, the reply's last byte):
+requests applies its timeout to each read only, so a server trickling a reply byte by byte would hold a
+call for ever. A watchdog thread (``nakama-sync-http-watchdog``, started on demand, ended after a second
+without work or by ``close()``) shuts the socket of an attempt that passes its deadline.
 
 Transient failures (connection errors, timeouts, 502/503/504, gRPC code 14 UNAVAILABLE, and 5xx pages
 that are not Nakama's JSON) are retried with exponential backoff and full jitter, following the .NET
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -22,11 +29,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from . import _wire
 from .exceptions import ApiError, HttpTimeout, TransportError
 
-__all__ = ["RetryConfig", "Transport", "api_error_from_response", "encode_query"]
+__all__ = ["DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "RetryConfig", "Transport", "api_error_from_response",
+           "encode_query"]
 
 log = logging.getLogger("nakama_sync.client")
 
@@ -40,16 +51,27 @@ def full_jitter(delay: float, rng: random.Random) -> float:
     return rng.uniform(0.0, delay)
 
 
+#: The client's default deadline for one attempt of an HTTP request, in seconds.
+DEFAULT_TIMEOUT = 10.0
+
+
 @dataclass(frozen=True)
 class RetryConfig:
-    """How the client retries transient failures.
+    """How the client retries transient failures (refused or reset connections, timeouts, 502/503/504,
+    gRPC code 14 UNAVAILABLE, 5xx pages that are not Nakama's JSON).
 
     ``max_attempts`` counts the first try (1 means no retry). Before retry ``n`` (1-based) the client waits
-    ``jitter(min(max_delay, base_delay * 2 ** (n - 1)))`` seconds. ``listener(attempt, exc)`` is called
-    before each retry (on the calling thread) with the attempt number that failed and its exception.
-    Non-idempotent requests (POST) are retried only when the call asks for it.
+    ``jitter(min(max_delay, base_delay * 2 ** (n - 1)))`` seconds (full jitter: uniform in ``[0, that]``).
+    ``listener(attempt, exc)`` is called before each retry (on the thread running the call: a worker
+    thread for ``*_nowait`` calls) with the attempt number that failed and its exception.
+    Only idempotent requests (GET, PUT, DELETE) and session refreshes are retried; other POSTs are tried
+    once (they might create something twice).
 
-    Example: ``Client(retries=RetryConfig(max_attempts=5, base_delay=0.25))``
+    The defaults (``max_attempts=4, base_delay=0.5, max_delay=8.0``) with the client's default
+    ``timeout=10.0`` bound a call at ``max_total_time(10.0)`` = 4 x 10 + 0.5 + 1 + 2 = **43.5 s** (a POST:
+    10 s); with auto-refresh a refresh may come first, at most as long again.
+
+    Example: ``Client(timeout=3, retries=RetryConfig(max_attempts=2))`` (a call then takes at most 6.5 s)
     Thread safety: immutable; share it between clients and threads freely.
     """
 
@@ -72,7 +94,18 @@ class RetryConfig:
         """
         return max(0.0, self.jitter(min(self.max_delay, self.base_delay * (2 ** (retry - 1))), rng))
 
+    def max_total_time(self, timeout: float) -> float:
+        """The worst-case time in seconds of a retried call whose attempts each have ``timeout`` seconds:
+        every attempt times out and every back-off waits its longest.
 
+        Example: ``RetryConfig().max_total_time(10.0)`` -> 43.5. Any thread.
+        """
+        waits = sum(min(self.max_delay, self.base_delay * (2 ** (n - 1))) for n in range(1, self.max_attempts))
+        return self.max_attempts * timeout + waits
+
+
+#: The client's default retry policy: 4 attempts, back-off 0.5 s doubling up to 8 s, full jitter.
+DEFAULT_RETRIES = RetryConfig()
 NO_RETRY = RetryConfig(max_attempts=1)
 
 
@@ -100,7 +133,7 @@ def api_error_from_response(status: int, text: str, reason: str = "") -> ApiErro
     message = ""
     try:
         parsed = _wire.loads(text) if text else None
-    except ValueError:
+    except (ValueError, RecursionError):
         parsed = None
     if isinstance(parsed, dict):
         body = parsed
@@ -125,6 +158,131 @@ def _is_transient(exc: Exception) -> bool:
     return False
 
 
+class _Attempt:
+    """One attempt of a request under a deadline; the connection it runs on is noted when known."""
+
+    __slots__ = ("conn", "deadline", "done", "expired")
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.conn: HTTPConnection | None = None
+        self.done = False
+        self.expired = False
+
+
+_local = threading.local()   # .attempt: the _Attempt running on this thread, if any
+
+
+def _note_connection(conn: HTTPConnection) -> None:
+    attempt: _Attempt | None = getattr(_local, "attempt", None)
+    if attempt is not None:
+        attempt.conn = conn
+
+
+class _DeadlineConnection(HTTPConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        _note_connection(self)
+        super().request(*args, **kwargs)
+
+
+class _DeadlineTlsConnection(HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        _note_connection(self)
+        super().request(*args, **kwargs)
+
+
+class _DeadlinePool(HTTPConnectionPool):
+    ConnectionCls = _DeadlineConnection
+
+
+class _DeadlineTlsPool(HTTPSConnectionPool):
+    ConnectionCls = _DeadlineTlsConnection
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """requests' adapter whose connections note themselves on the running attempt."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _DeadlinePool, "https": _DeadlineTlsPool}
+
+
+class _Watchdog:
+    """Shuts the socket of an attempt that outlives its deadline (one daemon thread, started on demand).
+
+    Thread safety: ``start``/``finish``/``close`` from any thread.
+    """
+
+    _IDLE_EXIT = 1.0   # seconds without attempts after which the thread ends
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._active: set[_Attempt] = set()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def start(self, timeout: float) -> _Attempt:
+        attempt = _Attempt(time.monotonic() + timeout)
+        with self._cond:
+            self._active.add(attempt)
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._run, name="nakama-sync-http-watchdog", daemon=True)
+                self._thread.start()
+            else:
+                self._cond.notify()
+        _local.attempt = attempt
+        return attempt
+
+    def finish(self, attempt: _Attempt) -> None:
+        _local.attempt = None
+        with self._cond:
+            attempt.done = True
+            self._active.discard(attempt)
+
+    def close(self, timeout: float) -> None:
+        """Abort every attempt under way and end the thread (waits up to ``timeout`` s for it)."""
+        with self._cond:
+            self._closed = True
+            for attempt in self._active:
+                self._abort(attempt)
+            self._cond.notify()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        idle_since = time.monotonic()
+        with self._cond:
+            while not self._closed:
+                now = time.monotonic()
+                wake = now + self._IDLE_EXIT
+                for attempt in list(self._active):
+                    if attempt.deadline <= now:
+                        self._abort(attempt)
+                        self._active.discard(attempt)
+                    else:
+                        wake = min(wake, attempt.deadline)
+                if self._active:
+                    idle_since = now
+                elif now - idle_since >= self._IDLE_EXIT:
+                    break
+                self._cond.wait(max(0.0, wake - now) + 0.001)
+            self._thread = None
+
+    @staticmethod
+    def _abort(attempt: _Attempt) -> None:
+        """Wake the thread blocked in this attempt's recv() (called with the lock held)."""
+        if attempt.done:
+            return
+        attempt.expired = True
+        sock = attempt.conn.sock if attempt.conn is not None else None
+        if sock is not None:
+            try:   # the plain socket's shutdown, also under TLS: it only ends the blocked read
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
 class Transport:
     """Sends requests to one Nakama over a keep-alive ``requests.Session`` (internal).
 
@@ -137,22 +295,34 @@ class Transport:
         self.timeout = timeout
         self.retries = retries
         self._http = requests.Session()
+        adapter = _DeadlineAdapter()
+        self._http.mount("http://", adapter)
+        self._http.mount("https://", adapter)
         self._http.verify = verify
         self._http.trust_env = False   # a game talks to its server, not through HTTP_PROXY settings
         self._http.headers.update({"Accept": "application/json"})
         self._rng = random.Random()
         self._rng_lock = threading.Lock()
-        self._closed = False
+        self._closing = threading.Event()   # set by close(): ends back-off waits at once
+        self._watchdog = _Watchdog()
 
     def close(self) -> None:
-        """Close the pooled connections. Any thread; calling it again does nothing."""
-        self._closed = True
+        """Close the pooled connections and abort requests under way. Any thread; again does nothing."""
+        self._closing.set()
+        self._watchdog.close(1.0)
         self._http.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closing.is_set()
 
     def request(self, method: str, path: str, *, query: Mapping[str, Any] | None = None, body: Any = None,
                 authorization: str | None = None, retry: bool | None = None) -> Any:
-        """Send one API request (retrying transient failures) and return the parsed JSON reply."""
-        if self._closed:
+        """Send one API request (retrying transient failures) and return the parsed JSON reply.
+
+        Each attempt is bounded by the timeout; the whole call by ``retries.max_total_time(timeout)``.
+        """
+        if self._closing.is_set():
             raise TransportError("the client is closed")
         method = method.upper()
         should_retry = method in _IDEMPOTENT if retry is None else retry
@@ -170,7 +340,7 @@ class Transport:
             try:
                 return self._send_once(method, path, params, data, headers)
             except (ApiError, TransportError) as exc:
-                if attempt >= config.max_attempts or not _is_transient(exc) or self._closed:
+                if attempt >= config.max_attempts or not _is_transient(exc) or self._closing.is_set():
                     raise
                 if config.listener is not None:
                     config.listener(attempt, exc)
@@ -178,25 +348,26 @@ class Transport:
                     wait = config.delay(attempt, self._rng)
                 log.debug("%s %s failed (%s); retry %d in %.2f s", method, path, type(exc).__name__,
                           attempt, wait)
-                time.sleep(wait)   # backoff between attempts, not a wait for an event
+                if self._closing.wait(wait):   # back-off, cut short by close()
+                    raise TransportError(f"{method} {path}: the client was closed") from exc
                 attempt += 1
 
     def _send_once(self, method: str, path: str, params: list[tuple[str, str]], data: bytes | None,
                    headers: dict[str, str]) -> Any:
         url = self.base_url + path
         started = time.monotonic()
+        attempt = self._watchdog.start(self.timeout)
         try:
             response = self._http.request(method, url, params=params, data=data, headers=headers,
                                           timeout=self.timeout, allow_redirects=False)
-        except requests.Timeout as exc:
-            raise HttpTimeout(f"{method} {path}: no answer within {self.timeout} s") from exc
-        except requests.exceptions.SSLError as exc:
-            raise TransportError(f"{method} {path}: TLS failure: {exc}") from exc
-        except requests.ConnectionError as exc:
-            raise TransportError(f"{method} {path}: cannot reach {self.base_url}: {_short(exc)}") from exc
+            content = response.content   # read here, still under the deadline
         except requests.RequestException as exc:
-            raise TransportError(f"{method} {path}: {_short(exc)}") from exc
-        text = response.text if response.content else ""
+            raise self._failure(method, path, exc, attempt) from exc
+        finally:
+            self._watchdog.finish(attempt)
+        if attempt.expired:   # the watchdog fired just as the last byte came: the reply is whole, use it
+            log.debug("%s %s finished at its deadline", method, path)
+        text = _decode(content, response.encoding) if content else ""
         log.debug("%s %s -> %d in %.1f ms", method, path, response.status_code,
                   (time.monotonic() - started) * 1000.0)
         if response.status_code >= 400:
@@ -207,9 +378,31 @@ class Transport:
             return {}
         try:
             return _wire.loads(text)
+        except RecursionError as exc:
+            raise ApiError(response.status_code, None, "the server's reply is nested too deeply to decode",
+                           None) from exc
         except ValueError as exc:
             raise ApiError(response.status_code, None, "the server's reply is not JSON: "
                            + " ".join(text.split())[:200], text) from exc
+
+    def _failure(self, method: str, path: str, exc: requests.RequestException, attempt: _Attempt) -> Exception:
+        """The library error for a failed attempt."""
+        if attempt.expired or isinstance(exc, requests.Timeout):
+            if self._closing.is_set():
+                return TransportError(f"{method} {path}: the client was closed")
+            return HttpTimeout(f"{method} {path}: no whole answer within {self.timeout} s")
+        if isinstance(exc, requests.exceptions.SSLError):
+            return TransportError(f"{method} {path}: TLS failure: {exc}")
+        if isinstance(exc, requests.ConnectionError):
+            return TransportError(f"{method} {path}: cannot reach {self.base_url}: {_short(exc)}")
+        return TransportError(f"{method} {path}: {_short(exc)}")
+
+
+def _decode(content: bytes, encoding: str | None) -> str:
+    try:
+        return content.decode(encoding or "utf-8", "replace")
+    except LookupError:   # a charset Python does not know
+        return content.decode("utf-8", "replace")
 
 
 def _short(exc: Exception) -> str:
