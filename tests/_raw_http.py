@@ -20,6 +20,7 @@ class RawServer:
         self._conns: list[socket.socket] = []
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._got_request = threading.Condition(self._lock)
         self.requests = 0   # connections that sent a whole request head
         self._accepter = threading.Thread(target=self._accept, name="test-raw-http", daemon=True)
         self._accepter.start()
@@ -55,9 +56,16 @@ class RawServer:
                 data += chunk
             with self._lock:
                 self.requests += 1
+                self._got_request.notify_all()
             self.serve(conn)
         except OSError:
             return
+
+    def wait_requests(self, count: int, timeout: float = 10.0) -> None:
+        """Wait until ``count`` request heads have arrived; AssertionError after ``timeout`` seconds."""
+        with self._lock:
+            arrived = self._got_request.wait_for(lambda: self.requests >= count, timeout)
+        assert arrived, f"the server got {self.requests} of {count} requests"
 
     def serve(self, conn: socket.socket) -> None:
         """Answer one request (the head is read). The default: never answer."""

@@ -32,13 +32,6 @@ def poll_until(client: nakama_sync.Client, predicate: Callable[[], Any], timeout
     return ran
 
 
-def wait_for_requests(server: FrozenServer, count: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while server.requests < count:
-        assert time.monotonic() < deadline, f"the server got {server.requests} of {count} requests"
-        server._stop.wait(0.01)
-
-
 @pytest.fixture
 def frozen() -> Iterator[FrozenServer]:
     with FrozenServer() as server:
@@ -104,7 +97,7 @@ def test_a_frozen_server_does_not_block_the_caller(frozen: FrozenServer) -> None
         # A blocking call would only have returned after its 30 s deadline, with HttpTimeout.
         assert not future.done()
         assert client.poll() == 0
-        wait_for_requests(frozen, 1)
+        frozen.wait_requests(1)
         assert not future.done()
     finally:
         client.close()
@@ -118,7 +111,7 @@ def test_close_fails_calls_waiting_for_a_worker(frozen: FrozenServer) -> None:
     second = client.healthcheck_nowait()
     seen: list[Any] = []
     second.add_done_callback(seen.append)
-    wait_for_requests(frozen, 1)     # the first call is on the wire
+    frozen.wait_requests(1)     # the first call is on the wire
     client.close()
     assert isinstance(second.exception(timeout=0), TransportError)
     assert isinstance(first.exception(timeout=5), TransportError)
@@ -131,7 +124,7 @@ def test_workers_are_bounded_named_daemons(frozen: FrozenServer) -> None:
     client = nakama_sync.Client(port=frozen.port, timeout=30, max_workers=2)
     try:
         futures = [client.healthcheck_nowait() for _ in range(5)]
-        wait_for_requests(frozen, 2)
+        frozen.wait_requests(2)
         workers = [t for t in threading.enumerate() if t.name.startswith("nakama-sync-http-")
                    and t.name != "nakama-sync-http-watchdog"]
         assert len(workers) == 2 and all(t.daemon for t in workers)
