@@ -7,7 +7,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from ._client_account import _AccountApi
 from ._client_chat import _ChatApi
@@ -21,9 +21,7 @@ from ._socket_dispatch import StrongSignal
 from ._transport import DEFAULT_RETRIES, DEFAULT_TIMEOUT, RetryConfig, Transport
 from .exceptions import SessionError
 from .session import Session
-
-if TYPE_CHECKING:
-    from .socket import Socket
+from .socket import Socket
 
 __all__ = ["DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "Client", "HttpFuture", "RetryConfig"]
 
@@ -178,7 +176,6 @@ class Client(_AccountApi, _SocialApi, _StorageApi, _LeaderboardApi, _ChatApi, _M
 
         Example: ``socket = client.create_socket(); socket.connect(session)``. Any thread.
         """
-        from .socket import Socket
         sock = Socket(self, use_main_thread=use_main_thread, **options)
         with self._sockets_lock:
             self._sockets.add(sock)
