@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 from ._client_args import checked
 from ._client_base import _ClientBase, _quote, nowait
+from .exceptions import InvalidArgumentType
 from .models.chat_lists import ChannelMessageList, NotificationList
 from .session import Session
 
@@ -47,7 +48,7 @@ class _ChatApi(_ClientBase):
         Thread: any thread; blocks on one HTTP request.
         """
         if isinstance(ids, str):
-            raise TypeError("ids must be a list of notification ids, not a string")
+            raise InvalidArgumentType("ids must be a list of notification ids, not a string")
         id_list = list(ids)
         if not id_list:
             return

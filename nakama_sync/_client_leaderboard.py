@@ -11,6 +11,7 @@ from typing import Any
 from . import _wire
 from ._client_args import checked
 from ._client_base import _ClientBase, _quote, nowait
+from .exceptions import InvalidArgumentType
 from .models.leaderboard import LeaderboardRecord, LeaderboardRecordList, TournamentList, TournamentRecordList
 from .session import Session
 
@@ -20,11 +21,11 @@ __all__ = ["_LeaderboardApi"]
 def _record_body(score: int, subscore: int | None, metadata: Mapping[str, Any] | str | None,
                  operator: int | None) -> dict[str, Any]:
     if isinstance(score, bool) or not isinstance(score, int):
-        raise TypeError(f"score must be an int, not {type(score).__name__}")
+        raise InvalidArgumentType(f"score must be an int, not {type(score).__name__}")
     body: dict[str, Any] = {"score": str(score)}
     if subscore is not None:
         if isinstance(subscore, bool) or not isinstance(subscore, int):
-            raise TypeError(f"subscore must be an int, not {type(subscore).__name__}")
+            raise InvalidArgumentType(f"subscore must be an int, not {type(subscore).__name__}")
         body["subscore"] = str(subscore)
     if metadata is not None:
         body["metadata"] = _wire.json_text(metadata)

@@ -11,6 +11,7 @@ from typing import Any
 from . import _wire
 from ._client_args import checked
 from ._client_base import _ClientBase, _quote, nowait
+from .exceptions import InvalidArgumentType
 from .models.misc import (
     MatchList,
     SubscriptionList,
@@ -174,7 +175,7 @@ class _MiscApi(_ClientBase):
         if properties:
             for k, v in properties.items():
                 if not isinstance(v, str):
-                    raise TypeError(f"event property {k!r} must be a str, not {type(v).__name__}")
+                    raise InvalidArgumentType(f"event property {k!r} must be a str, not {type(v).__name__}")
             body["properties"] = dict(properties)
         if timestamp is not None:
             body["timestamp"] = _wire.format_time(timestamp, 6)

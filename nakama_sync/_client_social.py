@@ -11,6 +11,7 @@ from typing import Any
 from . import _wire
 from ._client_args import checked
 from ._client_base import _ClientBase, _quote, nowait
+from .exceptions import InvalidArgumentType
 from .models.social import FriendList, FriendsOfFriendsList, Group, GroupList, GroupUserList, UserGroupList
 from .session import Session
 
@@ -26,7 +27,7 @@ def _id_list(value: str | Iterable[str] | None, name: str) -> list[str] | None:
     out = list(value)
     for item in out:
         if not isinstance(item, str):
-            raise TypeError(f"{name} must hold strings, got {type(item).__name__}")
+            raise InvalidArgumentType(f"{name} must hold strings, got {type(item).__name__}")
     return out
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from ._client_args import checked
 from ._client_base import _ClientBase, _quote, nowait
+from .exceptions import InvalidArgumentType
 from .models.storage import (
     DeleteStorageObjectId,
     ReadStorageObjectId,
@@ -30,12 +31,12 @@ def _write_wire(obj: WriteStorageObject | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(obj, WriteStorageObject):
         return obj.to_wire()
     if not isinstance(obj, Mapping):
-        raise TypeError(f"a storage write must be a WriteStorageObject or a dict, not {type(obj).__name__}")
+        raise InvalidArgumentType(f"a storage write must be a WriteStorageObject or a dict, not {type(obj).__name__}")
     unknown = set(obj) - set(_WRITE_KEYS)
     if unknown:
-        raise TypeError(f"unknown storage write key(s): {', '.join(sorted(unknown))}")
+        raise InvalidArgumentType(f"unknown storage write key(s): {', '.join(sorted(unknown))}")
     if "collection" not in obj or "key" not in obj or "value" not in obj:
-        raise TypeError("a storage write needs collection, key and value")
+        raise InvalidArgumentType("a storage write needs collection, key and value")
     return WriteStorageObject(**obj).to_wire()
 
 
@@ -45,11 +46,11 @@ def _id_wire(obj: Any, cls: type, third: str) -> dict[str, Any]:
     if isinstance(obj, Mapping):
         unknown = set(obj) - {"collection", "key", third}
         if unknown:
-            raise TypeError(f"unknown storage id key(s): {', '.join(sorted(unknown))}")
+            raise InvalidArgumentType(f"unknown storage id key(s): {', '.join(sorted(unknown))}")
         return cls(**obj).to_wire()  # type: ignore[no-any-return]
     if isinstance(obj, (tuple, list)) and 2 <= len(obj) <= 3:
         return cls(*obj).to_wire()  # type: ignore[no-any-return]
-    raise TypeError(f"a storage object id must be a {cls.__name__}, a dict or a tuple, not {type(obj).__name__}")
+    raise InvalidArgumentType(f"a storage object id must be a {cls.__name__}, a dict or a tuple, not {type(obj).__name__}")
 
 
 class _StorageApi(_ClientBase):

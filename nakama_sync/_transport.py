@@ -34,7 +34,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from . import _wire
-from .exceptions import ApiError, HttpTimeout, TransportError
+from .exceptions import ApiError, HttpTimeout, InvalidArgument, TransportError
 
 __all__ = ["DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "RetryConfig", "Transport", "api_error_from_response",
            "encode_query"]
@@ -83,9 +83,9 @@ class RetryConfig:
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
-            raise ValueError("RetryConfig.max_attempts must be at least 1")
+            raise InvalidArgument("RetryConfig.max_attempts must be at least 1")
         if self.base_delay < 0 or self.max_delay < 0:
-            raise ValueError("RetryConfig delays must not be negative")
+            raise InvalidArgument("RetryConfig delays must not be negative")
 
     def delay(self, retry: int, rng: random.Random) -> float:
         """The wait before retry number ``retry`` (1-based), jitter applied.

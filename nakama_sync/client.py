@@ -19,7 +19,7 @@ from ._client_social import _SocialApi
 from ._client_storage import _StorageApi
 from ._socket_dispatch import StrongSignal
 from ._transport import DEFAULT_RETRIES, DEFAULT_TIMEOUT, RetryConfig, Transport
-from .exceptions import SessionError
+from .exceptions import InvalidArgument, InvalidArgumentType, SessionError
 from .session import Session
 from .socket import Socket
 
@@ -77,13 +77,14 @@ class Client(_AccountApi, _SocialApi, _StorageApi, _LeaderboardApi, _ChatApi, _M
         _check_str("server_key", server_key)
         _check_str("host", host)
         if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-            raise _bad("port", port, "an int in 1..65535", TypeError if not isinstance(port, int) else ValueError)
+            raise _bad("port", port, "an int in 1..65535",
+                       InvalidArgumentType if not isinstance(port, int) else InvalidArgument)
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+            raise InvalidArgument(f"timeout must be a positive number of seconds, not {timeout!r}")
         if retries is not None and not isinstance(retries, RetryConfig):
-            raise TypeError(f"retries must be a RetryConfig or None, not {type(retries).__name__}")
+            raise InvalidArgumentType(f"retries must be a RetryConfig or None, not {type(retries).__name__}")
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
-            raise ValueError(f"max_workers must be an int >= 1, not {max_workers!r}")
+            raise InvalidArgument(f"max_workers must be an int >= 1, not {max_workers!r}")
         self.server_key = server_key
         self.host = host
         self.port = port
@@ -243,7 +244,7 @@ class Client(_AccountApi, _SocialApi, _StorageApi, _LeaderboardApi, _ChatApi, _M
         log.debug("session of user %s refreshed", session.user_id)
 
 
-def _bad(name: str, value: object, expected: str, kind: type[Exception] = TypeError) -> Exception:
+def _bad(name: str, value: object, expected: str, kind: type[Exception] = InvalidArgumentType) -> Exception:
     return kind(f"{name} must be {expected}, not {type(value).__name__} {value!r:.60}")
 
 

@@ -206,6 +206,11 @@ def test_client_constructor_arguments_are_checked() -> None:
         nakama_sync.Client(retries=3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="host"):
         nakama_sync.Client(host=None)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument, match="max_attempts"):
+        RetryConfig(max_attempts=0)
+    for bad in ({"port": "7350"}, {"port": 0}, {"timeout": 0}, {"retries": 3}, {"max_workers": 0}):
+        with pytest.raises(NakamaError):
+            nakama_sync.Client(**bad)  # type: ignore[arg-type]
 
 
 def test_session_restore_says_what_is_wrong() -> None:
