@@ -9,8 +9,7 @@ Errors::
 
 The client's ``timeout`` is a deadline for each whole attempt (connect, send, the reply's last byte):
 requests applies its timeout to each read only, so a server trickling a reply byte by byte would hold a
-call for ever. A watchdog thread (``nakama-sync-http-watchdog``, started on demand, ended after a second
-without work or by ``close()``) shuts the socket of an attempt that passes its deadline.
+call for ever; ``_client_deadline`` makes each read wait at most until the attempt's deadline.
 
 Transient failures (connection errors, timeouts, 502/503/504, gRPC code 14 UNAVAILABLE, and 5xx pages
 that are not Nakama's JSON) are retried with exponential backoff and full jitter, following the .NET
@@ -21,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import random
-import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -29,11 +27,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from . import _wire
+from ._client_deadline import Attempt, Attempts, DeadlineAdapter
 from .exceptions import ApiError, HttpTimeout, InvalidArgument, TransportError
 
 __all__ = ["DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "RetryConfig", "Transport", "api_error_from_response",
@@ -158,131 +154,6 @@ def _is_transient(exc: Exception) -> bool:
     return False
 
 
-class _Attempt:
-    """One attempt of a request under a deadline; the connection it runs on is noted when known."""
-
-    __slots__ = ("conn", "deadline", "done", "expired")
-
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
-        self.conn: HTTPConnection | None = None
-        self.done = False
-        self.expired = False
-
-
-_local = threading.local()   # .attempt: the _Attempt running on this thread, if any
-
-
-def _note_connection(conn: HTTPConnection) -> None:
-    attempt: _Attempt | None = getattr(_local, "attempt", None)
-    if attempt is not None:
-        attempt.conn = conn
-
-
-class _DeadlineConnection(HTTPConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        _note_connection(self)
-        super().request(*args, **kwargs)
-
-
-class _DeadlineTlsConnection(HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        _note_connection(self)
-        super().request(*args, **kwargs)
-
-
-class _DeadlinePool(HTTPConnectionPool):
-    ConnectionCls = _DeadlineConnection
-
-
-class _DeadlineTlsPool(HTTPSConnectionPool):
-    ConnectionCls = _DeadlineTlsConnection
-
-
-class _DeadlineAdapter(HTTPAdapter):
-    """requests' adapter whose connections note themselves on the running attempt."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _DeadlinePool, "https": _DeadlineTlsPool}
-
-
-class _Watchdog:
-    """Shuts the socket of an attempt that outlives its deadline (one daemon thread, started on demand).
-
-    Thread safety: ``start``/``finish``/``close`` from any thread.
-    """
-
-    _IDLE_EXIT = 1.0   # seconds without attempts after which the thread ends
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._active: set[_Attempt] = set()
-        self._thread: threading.Thread | None = None
-        self._closed = False
-
-    def start(self, timeout: float) -> _Attempt:
-        attempt = _Attempt(time.monotonic() + timeout)
-        with self._cond:
-            self._active.add(attempt)
-            if self._thread is None and not self._closed:
-                self._thread = threading.Thread(target=self._run, name="nakama-sync-http-watchdog", daemon=True)
-                self._thread.start()
-            else:
-                self._cond.notify()
-        _local.attempt = attempt
-        return attempt
-
-    def finish(self, attempt: _Attempt) -> None:
-        _local.attempt = None
-        with self._cond:
-            attempt.done = True
-            self._active.discard(attempt)
-
-    def close(self, timeout: float) -> None:
-        """Abort every attempt under way and end the thread (waits up to ``timeout`` s for it)."""
-        with self._cond:
-            self._closed = True
-            for attempt in self._active:
-                self._abort(attempt)
-            self._cond.notify()
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-
-    def _run(self) -> None:
-        idle_since = time.monotonic()
-        with self._cond:
-            while not self._closed:
-                now = time.monotonic()
-                wake = now + self._IDLE_EXIT
-                for attempt in list(self._active):
-                    if attempt.deadline <= now:
-                        self._abort(attempt)
-                        self._active.discard(attempt)
-                    else:
-                        wake = min(wake, attempt.deadline)
-                if self._active:
-                    idle_since = now
-                elif now - idle_since >= self._IDLE_EXIT:
-                    break
-                self._cond.wait(max(0.0, wake - now) + 0.001)
-            self._thread = None
-
-    @staticmethod
-    def _abort(attempt: _Attempt) -> None:
-        """Wake the thread blocked in this attempt's recv() (called with the lock held)."""
-        if attempt.done:
-            return
-        attempt.expired = True
-        sock = attempt.conn.sock if attempt.conn is not None else None
-        if sock is not None:
-            try:   # the plain socket's shutdown, also under TLS: it only ends the blocked read
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
 class Transport:
     """Sends requests to one Nakama over a keep-alive ``requests.Session`` (internal).
 
@@ -295,7 +166,7 @@ class Transport:
         self.timeout = timeout
         self.retries = retries
         self._http = requests.Session()
-        adapter = _DeadlineAdapter()
+        adapter = DeadlineAdapter()
         self._http.mount("http://", adapter)
         self._http.mount("https://", adapter)
         self._http.verify = verify
@@ -304,12 +175,12 @@ class Transport:
         self._rng = random.Random()
         self._rng_lock = threading.Lock()
         self._closing = threading.Event()   # set by close(): ends back-off waits at once
-        self._watchdog = _Watchdog()
+        self._attempts = Attempts()
 
     def close(self) -> None:
         """Close the pooled connections and abort requests under way. Any thread; again does nothing."""
         self._closing.set()
-        self._watchdog.close(1.0)
+        self._attempts.abort_all()
         self._http.close()
 
     @property
@@ -356,7 +227,7 @@ class Transport:
                    headers: dict[str, str]) -> Any:
         url = self.base_url + path
         started = time.monotonic()
-        attempt = self._watchdog.start(self.timeout)
+        attempt = self._attempts.start(self.timeout)
         try:
             response = self._http.request(method, url, params=params, data=data, headers=headers,
                                           timeout=self.timeout, allow_redirects=False)
@@ -364,9 +235,7 @@ class Transport:
         except requests.RequestException as exc:
             raise self._failure(method, path, exc, attempt) from exc
         finally:
-            self._watchdog.finish(attempt)
-        if attempt.expired:   # the watchdog fired just as the last byte came: the reply is whole, use it
-            log.debug("%s %s finished at its deadline", method, path)
+            self._attempts.finish(attempt)
         text = _decode(content, response.encoding) if content else ""
         log.debug("%s %s -> %d in %.1f ms", method, path, response.status_code,
                   (time.monotonic() - started) * 1000.0)
@@ -385,10 +254,10 @@ class Transport:
             raise ApiError(response.status_code, None, "the server's reply is not JSON: "
                            + " ".join(text.split())[:200], text) from exc
 
-    def _failure(self, method: str, path: str, exc: requests.RequestException, attempt: _Attempt) -> Exception:
+    def _failure(self, method: str, path: str, exc: requests.RequestException, attempt: Attempt) -> Exception:
         """The library error for a failed attempt."""
         if attempt.expired or isinstance(exc, requests.Timeout):
-            if self._closing.is_set():
+            if attempt.aborted:
                 return TransportError(f"{method} {path}: the client was closed")
             return HttpTimeout(f"{method} {path}: no whole answer within {self.timeout} s")
         if isinstance(exc, requests.exceptions.SSLError):

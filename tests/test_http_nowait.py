@@ -125,8 +125,7 @@ def test_workers_are_bounded_named_daemons(frozen: FrozenServer) -> None:
     try:
         futures = [client.healthcheck_nowait() for _ in range(5)]
         frozen.wait_requests(2)
-        workers = [t for t in threading.enumerate() if t.name.startswith("nakama-sync-http-")
-                   and t.name != "nakama-sync-http-watchdog"]
+        workers = [t for t in threading.enumerate() if t.name.startswith("nakama-sync-http-")]
         assert len(workers) == 2 and all(t.daemon for t in workers)
         assert sum(not f.running() and not f.done() for f in futures) == 3
     finally:
