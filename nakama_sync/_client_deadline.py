@@ -122,7 +122,9 @@ def _note_connection(conn: HTTPConnection) -> None:
         attempt.conn = conn
 
 
-class _DeadlineConnection(HTTPConnection):
+class _Deadlines(HTTPConnection):
+    """Put first in a connection class's bases: its socket reads under deadlines, its attempts are noted."""
+
     def connect(self) -> None:
         super().connect()
         self.sock = _DeadlineSocket(self.sock)  # type: ignore[assignment]
@@ -132,14 +134,12 @@ class _DeadlineConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _DeadlineTlsConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        self.sock = _DeadlineSocket(self.sock)  # type: ignore[assignment]
+class _DeadlineConnection(_Deadlines, HTTPConnection):
+    pass
 
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        _note_connection(self)
-        super().request(*args, **kwargs)
+
+class _DeadlineTlsConnection(_Deadlines, HTTPSConnection):
+    pass
 
 
 class _DeadlinePool(HTTPConnectionPool):

@@ -20,6 +20,14 @@ EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.py"))
 MYPY_INI = "[mypy]\n\n[mypy-direct.*]\nignore_missing_imports = True\n"
 
 
+def _installed_package(tmp_path: Path) -> dict[str, str]:
+    """An environment whose PYTHONPATH holds only nakama_sync (as a user's installed package)."""
+    packages = tmp_path / "site"
+    packages.mkdir()
+    (packages / "nakama_sync").symlink_to(ROOT / "nakama_sync", target_is_directory=True)
+    return {**os.environ, "PYTHONPATH": str(packages)}
+
+
 def test_there_are_examples() -> None:
     names = {p.stem for p in EXAMPLES}
     assert {"using_it", "matchmaking", "pygame_bridge", "panda3d_bridge", "devserver", "http_nowait"} <= names
@@ -27,15 +35,12 @@ def test_there_are_examples() -> None:
 
 def test_examples_pass_mypy_strict_outside_the_repo(tmp_path: Path) -> None:
     pytest.importorskip("mypy")
-    packages = tmp_path / "site"
-    packages.mkdir()
-    (packages / "nakama_sync").symlink_to(ROOT / "nakama_sync", target_is_directory=True)
+    env = _installed_package(tmp_path)
     work = tmp_path / "user_project"
     work.mkdir()
     for example in EXAMPLES:
         shutil.copy(example, work / example.name)
     (work / "mypy.ini").write_text(MYPY_INI)
-    env = {**os.environ, "PYTHONPATH": str(packages)}
     cache = ROOT / ".mypy_cache" / "docs_examples"   # only speeds up reruns; holds no settings
     result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(cache), "--config-file",
                              "mypy.ini", *[p.name for p in EXAMPLES]],
@@ -46,18 +51,14 @@ def test_examples_pass_mypy_strict_outside_the_repo(tmp_path: Path) -> None:
 def test_a_mistake_in_an_example_is_caught(tmp_path: Path) -> None:
     """The check can fail: an unguarded Optional (the README's old ``event.presence.username``)."""
     pytest.importorskip("mypy")
-    packages = tmp_path / "site"
-    packages.mkdir()
-    (packages / "nakama_sync").symlink_to(ROOT / "nakama_sync", target_is_directory=True)
+    env = _installed_package(tmp_path)
     bad = tmp_path / "bad.py"
     bad.write_text("import nakama_sync\n\n\ndef on_state(sender: nakama_sync.Socket, event: nakama_sync.MatchData)"
                    " -> None:\n    print(event.presence.username)\n\n\n"
                    "x: int = nakama_sync.Client().get_account_nowait(nakama_sync.Session.restore('a', 'b'))\n")
     cache = ROOT / ".mypy_cache" / "docs_examples"
     result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(cache), "bad.py"],
-                            cwd=tmp_path,
-                            env={**os.environ, "PYTHONPATH": str(packages)}, capture_output=True, text=True,
-                            timeout=600)
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 1
     assert 'Item "None" of "UserPresence | None" has no attribute "username"' in result.stdout, result.stdout
     assert '"HttpFuture[Account]", variable has type "int"' in result.stdout, result.stdout

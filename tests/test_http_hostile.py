@@ -33,23 +33,23 @@ def _session() -> Session:
     return Session(fake_token(claims(now + 3600, now)), fake_token(claims(now + 7200, now)))
 
 
-def _timed(fn: Any) -> tuple[float, BaseException | None]:
+def _healthcheck(port: int, **options: Any) -> tuple[float, BaseException | None, nakama_sync.Client]:
+    """Time one blocking healthcheck through a fresh (then closed) client: (seconds, error, client)."""
+    client = nakama_sync.Client(port=port, **options)
     started = time.monotonic()
     try:
-        fn()
+        client.healthcheck()
     except BaseException as exc:  # noqa: BLE001 - returned to the test
-        return time.monotonic() - started, exc
-    return time.monotonic() - started, None
+        return time.monotonic() - started, exc, client
+    finally:
+        client.close()
+    return time.monotonic() - started, None, client
 
 
 def test_a_trickled_reply_is_cut_at_the_attempts_deadline() -> None:
     # 200 {} is ~70 bytes: at one byte per 0.2 s it takes ~14 s; the deadline is 1 s.
     with TrickleServer(0.2) as server:
-        client = nakama_sync.Client(port=server.port, timeout=1, retries=ONE_TRY)
-        try:
-            elapsed, error = _timed(client.healthcheck)
-        finally:
-            client.close()
+        elapsed, error, _client = _healthcheck(server.port, timeout=1, retries=ONE_TRY)
     assert isinstance(error, HttpTimeout), error
     assert elapsed < 10, elapsed   # bound check only: without the deadline the call takes ~14 s
 
@@ -59,11 +59,7 @@ def test_retries_of_a_trickled_reply_each_get_a_deadline() -> None:
     retries = RetryConfig(max_attempts=2, base_delay=0.01, max_delay=0.01,
                           listener=lambda n, exc: attempts.append(n))
     with TrickleServer(0.2) as server:
-        client = nakama_sync.Client(port=server.port, timeout=1, retries=retries)
-        try:
-            elapsed, error = _timed(client.healthcheck)
-        finally:
-            client.close()
+        elapsed, error, client = _healthcheck(server.port, timeout=1, retries=retries)
         assert server.requests == 2
     assert isinstance(error, HttpTimeout) and attempts == [1]
     assert elapsed < client.max_call_time() + 8
@@ -71,11 +67,8 @@ def test_retries_of_a_trickled_reply_each_get_a_deadline() -> None:
 
 def test_a_trickled_reply_within_the_deadline_is_read() -> None:
     with TrickleServer(0.0) as server:
-        client = nakama_sync.Client(port=server.port, timeout=5, retries=ONE_TRY)
-        try:
-            client.healthcheck()
-        finally:
-            client.close()
+        _elapsed, error, _client = _healthcheck(server.port, timeout=5, retries=ONE_TRY)
+    assert error is None
 
 
 def test_close_ends_a_call_blocked_on_a_frozen_server() -> None:
