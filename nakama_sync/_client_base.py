@@ -75,11 +75,13 @@ def nowait(method: Callable[Concatenate[C, P], R]) -> Callable[Concatenate[C, P]
     call_nowait.__signature__ = blocking_sig.replace(  # type: ignore[attr-defined]
         parameters=params, return_annotation=future_type)
     call_nowait.__annotations__ = {**hints, "return": future_type}
-    summary = (method.__doc__ or "").strip().splitlines()[0] if method.__doc__ else name
+    first_paragraph = inspect.cleandoc(method.__doc__ or name).split("\n\n")[0]
+    summary = " ".join(first_paragraph.split()).split(" Example:")[0]
     call_nowait.__doc__ = (
-        f"Non-blocking :meth:`{name}`: returns an ``HttpFuture[{returns_text}]`` at once; the request runs on "
-        f"the client's worker threads.\n\n"
-        f"Its done-callbacks run in ``client.poll()`` on the game's thread; errors are those of "
-        f":meth:`{name}`, raised by ``result()``. ``{name}``: {summary}\n\n"
+        f"Non-blocking :meth:`{name}`: returns an ``HttpFuture[{returns_text}]`` at once and runs the\n"
+        f"request on the client's worker threads. Its done-callbacks run in ``client.poll()`` on the\n"
+        f"game's thread; ``result()`` raises the errors of :meth:`{name}` (bad arguments raise here, at\n"
+        f"once). The call ends within ``client.max_call_time()``.\n\n"
+        f"{name}: {summary}\n\n"
         f"Example: ``client.{name}_nowait(...).add_done_callback(on_done)``. Any thread.\n")
     return call_nowait
