@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from nakama_sync import _events
 from nakama_sync.models import Notification, SocketErrorEvent, StreamData, StreamPresenceEvent
 
+from ._shared import shared_path
 from ._socket_helpers import inject, pump_until, recorder, sockets  # noqa: F401
-
-TRANSCRIPTS = Path(__file__).resolve().parents[2] / "shared" / "transcripts"
 
 
 def test_malformed_frames_are_reported_and_survived(devserver, sockets):  # noqa: F811
@@ -82,7 +78,7 @@ def test_stream_events(devserver, sockets):  # noqa: F811
 
 def _pushed_frames() -> list[tuple[str, dict[str, Any]]]:
     frames = []
-    for path in sorted(TRANSCRIPTS.glob("*.json")):
+    for path in sorted(shared_path("transcripts").glob("*.json")):
         for step in json.loads(path.read_text()):
             frame = step.get("frame")
             if (step.get("kind") == "ws" and step.get("dir") == "recv" and isinstance(frame, dict)
@@ -91,7 +87,6 @@ def _pushed_frames() -> list[tuple[str, dict[str, Any]]]:
     return frames
 
 
-@pytest.mark.skipif(not TRANSCRIPTS.is_dir(), reason="shared transcripts not available")
 def test_every_pushed_frame_of_the_real_server_parses():
     import nakama_sync.socket  # noqa: F401  (registers the events, including the party mixin's)
 

@@ -5,9 +5,14 @@ import argparse
 import json
 import logging
 import signal
+import sys
 import threading
+import typing
 
-from ._server import DevServer
+from . import MISSING_EXTRA, require_extra
+
+if typing.TYPE_CHECKING:
+    from ._server import DevServer
 
 
 def _load_config(server: DevServer, path: str) -> None:
@@ -24,6 +29,14 @@ def _load_config(server: DevServer, path: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        require_extra()
+    except ImportError:
+        print(f"error: {MISSING_EXTRA}", file=sys.stderr)
+        return 2
+    from ._runtime_loader import ModuleLoadError
+    from ._server import DevServer
+
     parser = argparse.ArgumentParser(prog="python -m nakama_sync.devserver",
                                      description="Run the embedded Nakama-compatible development server.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -41,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
                         '{"leaderboards": [{"id": "weekly", "sort_order": "desc", "operator": "best"}], '
                         '"tournaments": [{"id": "cup", "duration": 3600, "title": "Cup"}]} '
                         "(keys: the arguments of DevServer.create_leaderboard / create_tournament)")
+    parser.add_argument("--modules", action="append", default=[], metavar="DIR",
+                        help="load server code: every *.py in DIR (or one file) with an init_module(ctx, logger, "
+                        "nk, initializer) registering RPCs, hooks and match handlers (docs/runtime.md); "
+                        "may be given more than once; edits take effect on restart")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
@@ -53,6 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.config:
         _load_config(server, args.config)
     server.start()
+    for path in args.modules:
+        try:
+            names = server.load_modules(path)
+        except ModuleLoadError as exc:
+            server.stop()
+            raise SystemExit(f"{exc} (cause: {exc.__cause__!r})") from exc
+        print(f"loaded server modules from {path}: {', '.join(names) or '(none)'}", flush=True)
     print(f"nakama-sync dev server listening on {server.url} (database: {args.database})", flush=True)
     done = threading.Event()
     signal.signal(signal.SIGINT, lambda *a: done.set())

@@ -1,7 +1,7 @@
 """Dev server settings, with Nakama 3.40's defaults unless said otherwise."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["DevServerConfig"]
 
@@ -37,3 +37,5 @@ class DevServerConfig:
     # TLS (both or neither): the same port then serves https:// and wss://
     ssl_certificate: str | None = None
     ssl_private_key: str | None = None
+    # server code (--modules, see docs/runtime.md): what ctx.env holds, as Nakama's runtime.env
+    runtime_env: dict[str, str] = field(default_factory=dict)

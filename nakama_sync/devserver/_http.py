@@ -26,6 +26,7 @@ __all__ = [
     "HTTP_STATUS",
     "ApiFailure",
     "ApiRequest",
+    "Handler",
     "RouteTable",
     "compact",
     "error_response",
@@ -96,6 +97,9 @@ class ApiRequest:
     raw_body: bytes
     claims: dict[str, Any] | None = None   # the verified session token's claims (bearer routes)
     token: str | None = None
+    # a call from server code (the runtime API, _runtime_nk.py): owners and permissions are the caller's
+    # to choose, as Nakama's runtime functions may (see each handler); never set for a network request
+    authoritative: bool = False
     _json: Any = field(default=None, repr=False)
     _json_loaded: bool = False
 
@@ -119,6 +123,11 @@ class ApiRequest:
                 except ValueError as exc:
                     raise ApiFailure(INVALID_ARGUMENT, f"invalid character in request body: {exc}") from exc
         return self._json
+
+    def replace_body(self, data: Any) -> None:
+        """Handle ``data`` (JSON-able) as the body instead of what was sent (a before hook's change)."""
+        self.raw_body = compact(data).encode("utf-8")
+        self._json_loaded = False
 
     def body(self) -> dict[str, Any]:
         """The body as a JSON object with camelCase keys folded to snake_case (unknown keys kept)."""
@@ -186,6 +195,8 @@ def camel(name: str) -> str:
 
 
 Handler = Callable[[ApiRequest], Any]
+# interceptor(method, path, req, handler) -> result: runs the handler (the runtime's before/after hooks)
+Interceptor = Callable[[str, str, ApiRequest, Handler], Any]
 
 
 class RouteTable:
@@ -193,14 +204,22 @@ class RouteTable:
 
     def __init__(self) -> None:
         self.routes: list[tuple[str, str, Handler, str]] = []
+        self.interceptor: Interceptor | None = None
 
     def add(self, method: str, path: str, handler: Handler, auth: str = "bearer") -> None:
         """``path`` uses aiohttp's ``{name}`` placeholders, e.g. ``/v2/group/{group_id}/join``."""
         self.routes.append((method.upper(), path, handler, auth))
 
+    def handler(self, method: str, path: str) -> Handler:
+        """The handler added for ``method`` and the ``path`` template; KeyError when there is none."""
+        for m, p, handler, _ in self.routes:
+            if m == method and p == path:
+                return handler
+        raise KeyError(f"no route {method} {path}")
+
     def install(self, app: web.Application, hub: Hub) -> None:
         for method, path, handler, auth in self.routes:
-            app.router.add_route(method, path, _wrap(hub, handler, auth))
+            app.router.add_route(method, path, _wrap(hub, handler, auth, method, path))
 
 
 def _basic_user(request: web.Request) -> str | None:
@@ -230,7 +249,7 @@ def check_bearer(hub: Hub, request: web.Request) -> tuple[str, dict[str, Any]]:
     return token, claims
 
 
-def _wrap(hub: Hub, handler: Handler, auth: str) -> Callable[[web.Request], Any]:
+def _wrap(hub: Hub, handler: Handler, auth: str, method: str, path: str) -> Callable[[web.Request], Any]:
     async def view(request: web.Request) -> web.StreamResponse:
         try:
             raw = await request.read()
@@ -245,7 +264,8 @@ def _wrap(hub: Hub, handler: Handler, auth: str) -> Callable[[web.Request], Any]
                     raise ApiFailure(UNAUTHENTICATED, "Server key invalid")
             elif auth == "bearer":
                 req.token, req.claims = check_bearer(hub, request)
-            result = handler(req)
+            interceptor = hub.routes.interceptor
+            result = handler(req) if interceptor is None else interceptor(method, path, req, handler)
             if hasattr(result, "__await__"):
                 result = await result
             if isinstance(result, web.StreamResponse):

@@ -209,7 +209,7 @@ def install(hub: Hub) -> None:
         if op not in (1, 2, 3, 4):
             raise ApiFailure(INVALID_ARGUMENT, "Invalid operator.")
         now = time.time()
-        if board.authoritative:
+        if board.authoritative and not req.authoritative:
             raise ApiFailure(PERMISSION_DENIED, "Tournament only allows authoritative score submissions."
                              if tournament else "Leaderboard only allows authoritative submissions.")
         if tournament and not board.is_active(now):

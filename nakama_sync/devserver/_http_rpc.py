@@ -21,6 +21,7 @@ from ._http import (
     json_response,
 )
 from ._hub import RpcContext
+from ._runtime import RuntimeFunctionError
 
 if TYPE_CHECKING:
     from ._hub import Hub
@@ -88,7 +89,8 @@ def install(hub: Hub) -> None:
             result = fn(ctx, payload)
         except Exception as exc:  # noqa: BLE001 - the error goes back to the caller, as in Nakama
             hub.log.debug("rpc %s raised %r", req.match_info.get("id"), exc)
-            return _error(INTERNAL, str(exc) or type(exc).__name__, request, error={})
+            code = exc.code if isinstance(exc, RuntimeFunctionError) else INTERNAL   # runtime.NewError's code
+            return _error(code, str(exc) or type(exc).__name__, request, error={})
         text = "" if result is None else str(result)
         if unwrap:
             return json_response(text, 200, request)

@@ -40,6 +40,14 @@ _VERSION_FAILED = "Storage write rejected - version check failed."
 _WRITE_DENIED = "Storage write rejected - permission denied."
 _DELETE_FAILED = "Storage delete rejected - not found, version check failed, or permission denied."
 _BAD_USER = "Invalid user ID - make sure user ID is a valid UUID."
+_SYSTEM_USER = "00000000-0000-0000-0000-000000000000"
+
+
+def _owner(req: ApiRequest, obj: dict[str, Any]) -> str:
+    """Whose object: the caller's; server code (``req.authoritative``) names any owner, none = system."""
+    if req.authoritative:
+        return str(_field(obj, "user_id", "userId") or _SYSTEM_USER)
+    return req.user_id
 
 
 def object_wire(row: Any) -> dict[str, Any]:
@@ -96,26 +104,26 @@ def install(hub: Hub) -> None:
                 raise ApiFailure(INVALID_ARGUMENT, "Value must be a JSON object.")
             version = obj.get("version") or ""
             checked.append((collection, key, value, version, 1 if read is None else read,
-                            1 if write_perm is None else write_perm))
+                            1 if write_perm is None else write_perm, _owner(req, obj)))
         now = time.time()
         acks = []
         with db.transaction():
-            for collection, key, value, version, read, write_perm in checked:
+            for collection, key, value, version, read, write_perm, owner in checked:
                 row = db.one("SELECT version, write, create_time FROM storage"
-                             " WHERE collection = ? AND key = ? AND user_id = ?", (collection, key, req.user_id))
+                             " WHERE collection = ? AND key = ? AND user_id = ?", (collection, key, owner))
                 if version == "*" and row is not None:
                     raise ApiFailure(INVALID_ARGUMENT, _VERSION_FAILED)
                 if version and version != "*" and (row is None or row["version"] != version):
                     raise ApiFailure(INVALID_ARGUMENT, _VERSION_FAILED)
-                if row is not None and row["write"] == 0:
+                if row is not None and row["write"] == 0 and not req.authoritative:
                     raise ApiFailure(INVALID_ARGUMENT, _WRITE_DENIED)
                 new_version = hashlib.md5(value.encode("utf-8")).hexdigest()
                 created = row["create_time"] if row is not None else now
                 db.execute("INSERT OR REPLACE INTO storage (collection, key, user_id, value, version, read, write,"
                            " create_time, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           (collection, key, req.user_id, value, new_version, read, write_perm, created, now))
+                           (collection, key, owner, value, new_version, read, write_perm, created, now))
                 acks.append({"collection": collection, "key": key, "version": new_version,
-                             "user_id": req.user_id, "create_time": time_us(created), "update_time": time_us(now)})
+                             "user_id": owner, "create_time": time_us(created), "update_time": time_us(now)})
         return {"acks": acks}
 
     def read(req: ApiRequest) -> dict[str, Any]:
@@ -133,7 +141,7 @@ def install(hub: Hub) -> None:
                          (oid["collection"], oid["key"], owner))
             if row is None:
                 continue
-            if row["read"] == 2 or (row["read"] == 1 and row["user_id"] == req.user_id):
+            if req.authoritative or row["read"] == 2 or (row["read"] == 1 and row["user_id"] == req.user_id):
                 found.append(object_wire(row))
         return {"objects": found} if found else {}
 
@@ -144,13 +152,15 @@ def install(hub: Hub) -> None:
                 raise ApiFailure(INVALID_ARGUMENT, _MUST_BE_SET)
         with db.transaction():
             for oid in ids:
+                owner = _owner(req, oid)
                 row = db.one("SELECT version, write FROM storage WHERE collection = ? AND key = ? AND user_id = ?",
-                             (oid["collection"], oid["key"], req.user_id))
+                             (oid["collection"], oid["key"], owner))
                 version = oid.get("version") or ""
-                if row is None or row["write"] == 0 or (version and version != row["version"]):
+                denied = row is not None and row["write"] == 0 and not req.authoritative
+                if row is None or denied or (version and version != row["version"]):
                     raise ApiFailure(INVALID_ARGUMENT, _DELETE_FAILED)
                 db.execute("DELETE FROM storage WHERE collection = ? AND key = ? AND user_id = ?",
-                           (oid["collection"], oid["key"], req.user_id))
+                           (oid["collection"], oid["key"], owner))
         return {}
 
     def list_objects(req: ApiRequest, owner: str | None) -> dict[str, Any]:
@@ -159,7 +169,10 @@ def install(hub: Hub) -> None:
             raise ApiFailure(INVALID_ARGUMENT, _BAD_USER)
         collection = req.match_info["collection"]
         params: list[Any] = [collection]
-        if owner is None:
+        if req.authoritative:   # server code lists every object, of one owner or of all
+            where = "collection = ?" if owner is None else "collection = ? AND user_id = ?"
+            params += [] if owner is None else [owner]
+        elif owner is None:
             where = "collection = ? AND read = 2"
         elif owner == req.user_id:
             where = "collection = ? AND user_id = ? AND read >= 1"

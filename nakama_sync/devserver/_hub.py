@@ -27,15 +27,20 @@ __all__ = ["HUB_KEY", "Hub", "RpcContext", "RpcFunction"]
 
 
 class RpcContext:
-    """What a server-side RPC function learns about its caller.
+    """What server code (an RPC, a hook, a match handler) learns about its caller: Nakama's runtime context.
 
     ``user_id``/``username``/``vars`` are empty for a server-to-server call (http_key);
     ``session_id`` is set only over the socket; ``query`` holds the HTTP query parameters.
-    ``server`` is the :class:`DevServer` (for ``notify``, streams, ...).
+    ``execution_mode`` is ``"rpc"``, ``"before"``, ``"after"``, ``"matchmaker"`` or ``"match"``; in a match
+    ``match_id``, ``match_node``, ``match_label`` and ``match_tick_rate`` are set. ``node`` and ``env``
+    (the ``runtime_env`` option) are the server's. ``server`` is the :class:`DevServer`.
+    Example: ``def rpc(ctx, payload): return ctx.user_id``. Read it on the thread that handed it to you.
     """
 
     def __init__(self, server: Any, user_id: str = "", username: str = "", vars: dict[str, str] | None = None,
-                 session_id: str = "", query: dict[str, list[str]] | None = None, expiry: int = 0) -> None:
+                 session_id: str = "", query: dict[str, list[str]] | None = None, expiry: int = 0,
+                 execution_mode: str = "rpc", match_id: str = "", match_label: str = "",
+                 match_tick_rate: int = 0, lang: str = "") -> None:
         self.server = server
         self.user_id = user_id
         self.username = username
@@ -43,6 +48,15 @@ class RpcContext:
         self.session_id = session_id
         self.query = dict(query or {})
         self.expiry = expiry
+        self.execution_mode = execution_mode
+        config = getattr(server, "config", None)
+        self.node: str = getattr(config, "node", "nakama")
+        self.env: dict[str, str] = dict(getattr(config, "runtime_env", None) or {})
+        self.lang = lang
+        self.match_id = match_id
+        self.match_node = self.node if match_id else ""
+        self.match_label = match_label
+        self.match_tick_rate = match_tick_rate
 
     def __repr__(self) -> str:
         return f"RpcContext(user_id={self.user_id!r}, session_id={self.session_id!r})"

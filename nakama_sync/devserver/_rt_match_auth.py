@@ -1,28 +1,35 @@
-"""A small authoritative-match runtime for the dev server (PROTOCOL.md §7.1 "Authoritative").
+"""Authoritative matches on the dev server (PROTOCOL.md §7.1 "Authoritative"; Nakama's match_handler.go).
 
-Register a handler with ``DevServer.register_match_handler(name, handler)`` and start a match with
-``DevServer.create_match(name, params) -> "<uuid>.<node>"``. The handler is any object with these
-methods (all but ``match_init`` and ``match_loop`` optional), called on the server's thread:
+Register a handler with ``DevServer.register_match_handler(name, handler)`` (or ``initializer.register_match``)
+and start a match with ``nk.match_create(name, params)`` / ``DevServer.create_match`` -> ``"<uuid>.<node>"``.
+The handler is any object with these methods, shaped as Nakama's Lua ones and called on the server's
+thread (all but ``match_init`` and ``match_loop`` optional):
 
-- ``match_init(ctx, params) -> (state, tick_rate, label)``
-- ``match_join_attempt(ctx, dispatcher, tick, state, presence, metadata) -> (state, accept, reason)``
+- ``match_init(ctx, params) -> (state, tick_rate, label)``: tick rate 1-60, label up to 2048 bytes
+- ``match_join_attempt(ctx, dispatcher, tick, state, presence, metadata) -> (state, accept[, reason])``;
+  a refusal reaches the client as error 5 with ``reason`` (default "Match join rejected")
 - ``match_join(ctx, dispatcher, tick, state, presences) -> state`` / ``match_leave(...)`` likewise
 - ``match_loop(ctx, dispatcher, tick, state, messages) -> state`` (``None`` ends the match); each
-  message is a dict ``{"sender", "op_code", "data" (bytes), "reliable"}``
+  message is a dict ``{"sender", "op_code", "data" (bytes), "reliable", "receive_time_ms"}``
 - ``match_signal(ctx, dispatcher, tick, state, data) -> (state, result)``
-- ``match_terminate(ctx, dispatcher, tick, state)``
+- ``match_terminate(ctx, dispatcher, tick, state, grace_seconds) -> state``: when the server stops
 
-``dispatcher.broadcast_message(op_code, data=b"", presences=None, sender=None, reliable=True)`` sends
-``match_data`` (to everyone when ``presences`` is None); ``dispatcher.match_label_update(label)``.
-Example: ``server.register_match_handler("echo", EchoHandler()); mid = server.create_match("echo", {})``
+``ctx`` is an :class:`RpcContext` with ``match_id``, ``match_node``, ``match_label``, ``match_tick_rate``.
+A handler that raises ends its match, as in Nakama: the error is logged and the members' sockets are
+closed; the server keeps running. Leaves caused by ``match_kick`` reach ``match_leave`` before the next
+``match_loop``.
 """
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ._http import INVALID_ARGUMENT, NOT_FOUND
+from ._hub import RpcContext
 from ._rt_match import data_body
+from ._runtime import RuntimeFunctionError
 from ._ws import WsFailure, WsSession, presence_of
 
 if TYPE_CHECKING:
@@ -31,6 +38,17 @@ if TYPE_CHECKING:
 __all__ = ["AuthoritativeMatches", "Dispatcher"]
 
 MATCH_NOT_FOUND, MATCH_JOIN_REJECTED = 4, 5
+LABEL_MAX_BYTES = 2048   # Nakama's MatchLabelMaxBytes
+TICK_RATE_MIN, TICK_RATE_MAX = 1, 60
+
+
+def _check_label(label: Any) -> str:
+    if not isinstance(label, str):
+        raise RuntimeFunctionError("match label must be a str", INVALID_ARGUMENT)
+    if len(label.encode("utf-8")) > LABEL_MAX_BYTES:
+        raise RuntimeFunctionError(f"match label too long, must be {LABEL_MAX_BYTES} bytes or less",
+                                   INVALID_ARGUMENT)
+    return label
 
 
 class _AuthMatch:
@@ -42,13 +60,18 @@ class _AuthMatch:
         self.tick_rate = 10
         self.label = ""
         self.tick = 0
+        self.create_time = int(time.time())
         self.members: dict[str, WsSession] = {}
         self.messages: list[dict[str, Any]] = []
+        self.kicked: list[dict[str, Any]] = []      # presences waiting for match_leave
         self.task: asyncio.Task[None] | None = None
 
 
 class Dispatcher:
-    """What a match handler uses to talk to its presences (loop thread only)."""
+    """What a match handler uses to talk to its presences (server thread only).
+
+    Example: ``dispatcher.broadcast_message(1, b"state", None, None, True)``
+    """
 
     def __init__(self, registry: AuthoritativeMatches, match: _AuthMatch) -> None:
         self._registry = registry
@@ -67,8 +90,28 @@ class Dispatcher:
         for session in targets:
             session.send({"match_data": body})
 
+    def broadcast_message_deferred(self, op_code: int, data: bytes | str = b"",
+                                   presences: list[dict[str, Any]] | None = None,
+                                   sender: dict[str, Any] | None = None, reliable: bool = True) -> None:
+        """As :meth:`broadcast_message` (the dev server sends at once; Nakama sends at the end of the tick)."""
+        self.broadcast_message(op_code, data, presences, sender, reliable)
+
+    def match_kick(self, presences: list[dict[str, Any]]) -> None:
+        """Remove presences from the match: the others get a leave event, ``match_leave`` runs next tick.
+
+        Example: ``dispatcher.match_kick([presence])``
+        """
+        for presence in presences:
+            session = self._match.members.get(str(presence.get("session_id", "")))
+            if session is not None:
+                self._registry.remove_member(self._match, session, kicked=True)
+
     def match_label_update(self, label: str) -> None:
-        self._match.label = label
+        """Change the label ``match_list``/``GET /v2/match`` filter on (at most 2048 bytes).
+
+        Example: ``dispatcher.match_label_update(json.dumps({"open": 0}))``
+        """
+        self._match.label = _check_label(label)
 
 
 class AuthoritativeMatches:
@@ -78,59 +121,103 @@ class AuthoritativeMatches:
         self.hub = hub
         self.matches: dict[str, _AuthMatch] = {}
 
-    def _ctx(self, match: _AuthMatch) -> dict[str, Any]:
-        return {"match_id": match.match_id, "node": self.hub.config.node, "server": self.hub.server}
+    def _ctx(self, match: _AuthMatch) -> RpcContext:
+        return RpcContext(self.hub.server, execution_mode="match", match_id=match.match_id,
+                          match_label=match.label, match_tick_rate=match.tick_rate)
 
     def create(self, name: str, params: dict[str, Any]) -> str:
         handlers = getattr(self.hub.server, "_match_handlers", {})
         handler = handlers.get(name)
         if handler is None:
-            raise KeyError(f"no match handler registered as {name!r}")
+            raise RuntimeFunctionError(f"no match handler registered as {name!r}", NOT_FOUND)
         match = _AuthMatch(f"{uuid.uuid4()}.{self.hub.config.node}", name, handler)
-        match.state, tick_rate, label = handler.match_init(self._ctx(match), dict(params))
-        match.tick_rate = max(1, min(60, int(tick_rate or 10)))
-        match.label = label or ""
+        try:
+            result = handler.match_init(self._ctx(match), dict(params))
+        except Exception as exc:
+            raise RuntimeFunctionError(f"match_init of {name} failed: {exc}") from exc
+        if not isinstance(result, tuple) or len(result) not in (2, 3):
+            raise RuntimeFunctionError("match_init must return (state, tick_rate, label)")
+        tick_rate = result[1]
+        if isinstance(tick_rate, bool) or not isinstance(tick_rate, int) \
+                or not TICK_RATE_MIN <= tick_rate <= TICK_RATE_MAX:
+            raise RuntimeFunctionError("match_init returned invalid tick rate, must be between 1 and 60",
+                                       INVALID_ARGUMENT)
+        match.state, match.tick_rate = result[0], tick_rate
+        match.label = _check_label(result[2] if len(result) == 3 and result[2] is not None else "")
         self.matches[match.match_id] = match
         match.task = asyncio.get_running_loop().create_task(self._run(match))
         return match.match_id
 
     async def _run(self, match: _AuthMatch) -> None:
         period = 1.0 / match.tick_rate
+        next_tick = time.monotonic() + period
         while match.match_id in self.matches:
-            await asyncio.sleep(period)
-            match.tick += 1
-            messages, match.messages = match.messages, []
-            try:
-                state = match.handler.match_loop(self._ctx(match), Dispatcher(self, match), match.tick,
-                                                 match.state, messages)
-            except Exception:
-                self.hub.log.exception("match handler %s failed; ending match %s", match.name, match.match_id)
-                state = None
-            if state is None:
-                self._end(match)
+            await asyncio.sleep(max(0.0, next_tick - time.monotonic()))
+            next_tick += period
+            if match.match_id not in self.matches:
                 return
-            match.state = state
+            match.tick += 1
+            if match.kicked:
+                kicked, match.kicked = match.kicked, []
+                if not self._call(match, "match_leave", kicked):
+                    return
+            messages, match.messages = match.messages, []
+            if not self._call(match, "match_loop", messages, required=True):
+                return
 
-    def _end(self, match: _AuthMatch) -> None:
-        self.matches.pop(match.match_id, None)
-        terminate = getattr(match.handler, "match_terminate", None)
-        if terminate is not None:
-            try:
-                terminate(self._ctx(match), Dispatcher(self, match), match.tick, match.state)
-            except Exception:
-                self.hub.log.exception("match_terminate of %s failed", match.name)
-        for session in match.members.values():
+    def _call(self, match: _AuthMatch, what: str, *args: Any, required: bool = False) -> bool:
+        """Run a state-returning handler method; False when the match ended (None state or a raise)."""
+        fn = getattr(match.handler, what, None)
+        if fn is None:
+            return True
+        try:
+            state = fn(self._ctx(match), Dispatcher(self, match), match.tick, match.state, *args)
+        except Exception:
+            self.hub.log.exception("Stopping match %s (%s) after error from %s execution", match.match_id,
+                                   match.name, what)
+            self._stop(match, disconnect=True)
+            return False
+        if state is None:
+            self.hub.log.info("%s of match %s returned no state, stopping match", what, match.match_id)
+            self._stop(match)
+            return False
+        match.state = state
+        return True
+
+    def _stop(self, match: _AuthMatch, disconnect: bool = False) -> None:
+        if self.matches.pop(match.match_id, None) is None:
+            return
+        if match.task is not None and match.task is not asyncio.current_task():
+            match.task.cancel()   # its loop is asleep between ticks: nothing of it runs any more
+        members = list(match.members.values())
+        for session in members:
             session.data.get("matches", set()).discard(match.match_id)
         match.members.clear()
+        if disconnect:   # as Nakama after a handler error: every member's socket is closed
+            for session in members:
+                session.close("match handler error")
+
+    def shutdown(self, grace_seconds: int = 0) -> None:
+        """The server is stopping: each match's ``match_terminate`` runs once, then it ends."""
+        for match in list(self.matches.values()):
+            self._call(match, "match_terminate", grace_seconds)
+            self._stop(match)
 
     def signal(self, match_id: str, data: str) -> str:
         match = self.matches.get(match_id)
         if match is None:
-            raise KeyError("match not found")
+            raise RuntimeFunctionError("match not found", NOT_FOUND)
         fn = getattr(match.handler, "match_signal", None)
         if fn is None:
             return ""
-        match.state, result = fn(self._ctx(match), Dispatcher(self, match), match.tick, match.state, data)
+        try:
+            match.state, result = fn(self._ctx(match), Dispatcher(self, match), match.tick, match.state, data)
+        except Exception as exc:
+            self.hub.log.exception("Stopping match %s after error from match_signal execution", match_id)
+            self._stop(match, disconnect=True)
+            raise RuntimeFunctionError(f"match signal failed: {exc}") from exc
+        if match.state is None:
+            self._stop(match)
         return result or ""
 
     # ---- hooks called by hub.matches ----------------------------------------------------------
@@ -144,17 +231,28 @@ class AuthoritativeMatches:
             return self._body(match, everyone, session)
         attempt = getattr(match.handler, "match_join_attempt", None)
         if attempt is not None:
-            match.state, accept, reason = attempt(self._ctx(match), Dispatcher(self, match), match.tick,
-                                                  match.state, me, dict(metadata))
+            try:
+                result = attempt(self._ctx(match), Dispatcher(self, match), match.tick, match.state, me,
+                                 dict(metadata))
+                state, accept = result[0], bool(result[1])
+                reason = result[2] if len(result) > 2 and isinstance(result[2], str) else ""
+            except Exception:
+                self.hub.log.exception("Stopping match %s after error from match_join_attempt execution",
+                                       match_id)
+                self._stop(match, disconnect=True)
+                raise WsFailure(MATCH_JOIN_REJECTED, "Match join rejected") from None
+            if state is None:
+                self._stop(match)
+                raise WsFailure(MATCH_NOT_FOUND, "Match not found")
+            match.state = state
             if not accept:
                 raise WsFailure(MATCH_JOIN_REJECTED, reason or "Match join rejected")
         others = [presence_of(s) for s in match.members.values()]
         match.members[session.session_id] = session
         session.data.setdefault("matches", set()).add(match_id)
-        on_join = getattr(match.handler, "match_join", None)
-        if on_join is not None:
-            match.state = on_join(self._ctx(match), Dispatcher(self, match), match.tick, match.state, [me])
         self.hub.matches.queue_event(match_id, join=me)  # type: ignore[attr-defined]
+        if not self._call(match, "match_join", [me]):
+            raise WsFailure(MATCH_NOT_FOUND, "Match not found")
         return self._body(match, others, session)
 
     def _body(self, match: _AuthMatch, presences: list[dict[str, Any]], session: WsSession) -> dict[str, Any]:
@@ -165,16 +263,22 @@ class AuthoritativeMatches:
         body["self"] = presence_of(session)
         return body
 
-    def leave(self, session: WsSession, match_id: str) -> None:
-        match = self.matches.get(match_id)
-        session.data.get("matches", set()).discard(match_id)
-        if match is None or match.members.pop(session.session_id, None) is None:
+    def remove_member(self, match: _AuthMatch, session: WsSession, kicked: bool = False) -> None:
+        """Take a session out of a match; ``kicked`` defers ``match_leave`` to the next tick."""
+        if match.members.pop(session.session_id, None) is None:
             return
-        on_leave = getattr(match.handler, "match_leave", None)
-        if on_leave is not None:
-            match.state = on_leave(self._ctx(match), Dispatcher(self, match), match.tick, match.state,
-                                   [presence_of(session)])
-        self.hub.matches.queue_event(match_id, leave=presence_of(session))  # type: ignore[attr-defined]
+        session.data.get("matches", set()).discard(match.match_id)
+        self.hub.matches.queue_event(match.match_id, leave=presence_of(session))  # type: ignore[attr-defined]
+        if kicked:
+            match.kicked.append(presence_of(session))
+        else:
+            self._call(match, "match_leave", [presence_of(session)])
+
+    def leave(self, session: WsSession, match_id: str) -> None:
+        session.data.get("matches", set()).discard(match_id)
+        match = self.matches.get(match_id)
+        if match is not None:
+            self.remove_member(match, session)
 
     def send_data(self, session: WsSession, match_id: str, op_code: int, data: bytes,
                   presences: list[dict[str, Any]], reliable: bool) -> None:
@@ -182,7 +286,7 @@ class AuthoritativeMatches:
         if match is None or session.session_id not in match.members:
             return
         match.messages.append({"sender": presence_of(session), "op_code": op_code, "data": data,
-                               "reliable": reliable})
+                               "reliable": reliable, "receive_time_ms": int(time.time() * 1000)})
 
     def members_of(self, match_id: str) -> list[WsSession]:
         match = self.matches.get(match_id)

@@ -17,7 +17,9 @@ Nakama's ``processDefault``):
    token, all users, itself) and the matched tickets are removed.
 
 The token is an HS256 JWT signed with ``config.encryption_key``, claims ``{"exp": now+30,
-"mid": "<uuid4>."}``; ``match_join {token}`` (``_rt_match.py``) creates that relayed match.
+"mid": "<uuid4>."}``; ``match_join {token}`` (``_rt_match.py``) creates that relayed match. When server
+code registered a matchmaker-matched hook (``_runtime_hooks.py``) and it returns a match id, the
+event carries ``match_id`` instead of ``token``.
 
 Limits: ``config.matchmaker_max_tickets`` (3) per session (party tickets count for every member) and per
 party. A session's tickets go when it closes; a party's when its membership changes (``_rt_party.py``).
@@ -298,8 +300,6 @@ class Matchmaker:
         return settle if last else None
 
     def _announce(self, group: list[Ticket]) -> None:
-        claims = {"exp": int(time.time()) + 30, "mid": f"{uuid.uuid4()}."}
-        token = _jwt.encode(claims, self.hub.config.encryption_key)
         users: list[tuple[Ticket, dict[str, Any]]] = []
         for ticket in group:
             for presence in ticket.presences:
@@ -312,12 +312,27 @@ class Matchmaker:
                     user["numeric_properties"] = {k: wire_number(v) for k, v in ticket.numeric_properties.items()}
                 users.append((ticket, user))
         wire_users = [u for _, u in users]
+        # server code may create a match for the group (_runtime_hooks.py): then its id replaces the token
+        runtime = getattr(self.hub, "runtime", None)
+        match_id = runtime.matchmaker_matched(self._entries(group)) if runtime is not None else None
+        if match_id is not None:
+            id_field = {"match_id": match_id}
+        else:
+            claims = {"exp": int(time.time()) + 30, "mid": f"{uuid.uuid4()}."}
+            id_field = {"token": _jwt.encode(claims, self.hub.config.encryption_key)}
         for ticket, user in users:
             session = self.hub.sessions.get(user["presence"]["session_id"])
             if session is None:
                 continue
-            session.send({"matchmaker_matched": {"ticket": ticket.ticket, "token": token, "users": wire_users,
+            session.send({"matchmaker_matched": {"ticket": ticket.ticket, **id_field, "users": wire_users,
                                                  "self": user}})
+
+    def _entries(self, group: list[Ticket]) -> list[dict[str, Any]]:
+        """The matched users as Nakama's runtime sees them (presence with node, merged properties)."""
+        return [{"presence": {**presence, "node": self.hub.config.node},
+                 "properties": {**ticket.string_properties, **ticket.numeric_properties},
+                 **({"party_id": ticket.party_id} if ticket.party_id else {})}
+                for ticket in group for presence in ticket.presences]
 
 
 def _settles(group: list[Ticket], total: int) -> bool:

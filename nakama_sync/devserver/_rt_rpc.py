@@ -31,7 +31,7 @@ def install(hub: Hub) -> None:
         if fn is None:
             raise WsFailure(FUNCTION_NOT_FOUND, "RPC function not found")
         ctx = RpcContext(hub.server, user_id=session.user_id, username=session.username, vars=session.vars,
-                         session_id=session.session_id, expiry=session.expiry)
+                         session_id=session.session_id, expiry=session.expiry, lang=session.lang)
         try:
             result = fn(ctx, msg.get("payload", ""))
         except Exception as exc:  # the function's error goes back to the caller as code 7

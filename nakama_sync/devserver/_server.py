@@ -20,6 +20,8 @@ from aiohttp import web
 from ._config import DevServerConfig
 from ._http import ApiFailure, error_response
 from ._hub import HUB_KEY, Hub, RpcFunction
+from ._runtime_hooks import RuntimeHooks
+from ._runtime_nk import NakamaModule
 
 __all__ = ["DevServer"]
 
@@ -46,6 +48,7 @@ _MODULES = [
     "_rt_stream",
     "_rt_matchmaker",
     "_rt_party",
+    "_runtime_hooks",
 ]
 
 
@@ -68,6 +71,8 @@ class DevServer:
         self._requested_port = port
         self._rpcs: dict[str, RpcFunction] = {}
         self._match_handlers: dict[str, Any] = {}
+        self.runtime_hooks = RuntimeHooks()   # hooks of server code (_runtime_hooks.py)
+        self.nk = NakamaModule(self)          # the runtime API (docs/runtime.md)
         self._lock = threading.RLock()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -155,6 +160,16 @@ class DevServer:
         self._rpcs[key] = fn
         if self.hub is not None:
             self.call(self.hub.rpcs.__setitem__, key, fn)
+
+    def load_modules(self, path: str) -> list[str]:
+        """Load server code: each ``*.py`` at ``path`` (a directory or one file) and its ``init_module``.
+
+        ``init_module(ctx, logger, nk, initializer)`` registers RPCs, hooks and match handlers (see
+        docs/runtime.md); files are read afresh on every call. Returns the module names; raises
+        ``ModuleLoadError``. Example: ``server.load_modules("my_game/")`` Any thread, before or after start.
+        """
+        from ._runtime_loader import load_modules
+        return load_modules(self, path)
 
     def call(self, fn: Callable[..., T], *args: Any, timeout: float = 15.0, **kwargs: Any) -> T:
         """Run ``fn(*args, **kwargs)`` on the server's thread and return its result.
@@ -289,6 +304,7 @@ class DevServer:
     def create_match(self, name: str, params: dict[str, Any] | None = None) -> str:
         """Start an authoritative match with a registered handler; returns ``"<uuid>.<node>"``.
 
+        Raises ``RuntimeFunctionError`` (unknown handler, bad tick rate or label, a raising ``match_init``).
         Example: ``match_id = server.create_match("echo_match", {"tick_rate": 10})``. Any thread.
         """
         assert self.hub is not None, "dev server is not running"
@@ -296,7 +312,10 @@ class DevServer:
         return self.call(lambda: hub.matches.authoritative.create(name, params or {}))  # type: ignore[attr-defined]
 
     def signal_match(self, match_id: str, data: str) -> str:
-        """Call the match handler's ``match_signal`` and return its answer. Example: ``server.signal_match(mid, "x")`` Any thread."""
+        """Call the match handler's ``match_signal`` and return its answer (``RuntimeFunctionError`` 5: no match).
+
+        Example: ``server.signal_match(mid, "x")`` Any thread.
+        """
         assert self.hub is not None, "dev server is not running"
         hub = self.hub
         return self.call(lambda: hub.matches.authoritative.signal(match_id, data))  # type: ignore[attr-defined]
@@ -359,6 +378,7 @@ class DevServer:
             await self._stop_event.wait()
         finally:
             hub.shutting_down = True
+            hub.matches.authoritative.shutdown()  # type: ignore[attr-defined]
             for session in list(hub.sessions.values()):
                 session.close("server shutting down", code=1001)
             await runner.shutdown()

@@ -366,7 +366,18 @@ async def _dispatch(session: WsSession, text: str) -> None:
         session.close("received malformed payload")
         return
     cid = cid or None
+    hooks = getattr(hub, "runtime", None)   # server code's before/after hooks (_runtime_hooks.py)
     try:
+        if hooks is not None:
+            hooked = hooks.rt_before(session, key, msg)
+            if hooked is None:  # a disabled resource: Nakama answers and closes the session
+                session.error(cid, 1, "Requested resource was not found.")
+                session.close("Requested resource was not found.")
+                return
+            try:
+                msg = msg if hooked is msg else _normalize(hooked, fields)
+            except _Malformed as exc:
+                raise WsFailure(7, f"before hook returned a bad {key}: {exc}") from exc
         result = handler(session, msg, cid)
         if asyncio.iscoroutine(result):
             result = await result
@@ -379,6 +390,8 @@ async def _dispatch(session: WsSession, text: str) -> None:
         return
     if result is not None:
         session.reply(cid, result)
+    if hooks is not None:
+        hooks.rt_after(session, key, result, msg)
 
 
 def install(hub: Hub) -> None:

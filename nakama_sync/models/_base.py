@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -19,13 +20,15 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any, ClassVar, TypeVar, Union
 
-from typing_extensions import Self
-
 from .. import _wire
 
-if typing.TYPE_CHECKING:  # type checkers only: tells them @model makes a frozen dataclass
-    from typing_extensions import dataclass_transform
-else:
+if typing.TYPE_CHECKING:  # type checkers only (mypy ships these stubs): no run-time dependency
+    from typing_extensions import Self, dataclass_transform
+elif sys.version_info >= (3, 11):
+    from typing import Self, dataclass_transform
+else:  # Python 3.10: the names exist for typing.get_type_hints(); the decorator changes nothing
+    Self = Any
+
     def dataclass_transform(**_: Any) -> Callable[[Any], Any]:
         return lambda fn: fn
 
