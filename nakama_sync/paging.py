@@ -31,9 +31,38 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from .exceptions import InvalidArgumentType
+from .models import (
+    ApiMatch,
+    ChannelMessage,
+    ChannelMessageList,
+    Friend,
+    FriendList,
+    FriendOfFriend,
+    FriendsOfFriendsList,
+    Group,
+    GroupList,
+    GroupUser,
+    GroupUserList,
+    LeaderboardRecord,
+    LeaderboardRecordList,
+    MatchList,
+    Notification,
+    NotificationList,
+    Party,
+    PartyList,
+    StorageObject,
+    StorageObjectList,
+    SubscriptionList,
+    Tournament,
+    TournamentList,
+    TournamentRecordList,
+    UserGroup,
+    UserGroupList,
+    ValidatedSubscription,
+)
 
 __all__ = ["items", "pages"]
 
@@ -100,9 +129,57 @@ def pages(fn: Callable[..., P], *args: Any, cursor: str | None = None, max_pages
         cursor = following
 
 
+@overload
+def items(fn: Callable[..., ChannelMessageList], *args: Any, cursor: str | None = None, max_pages: int | None = None,
+          **kwargs: Any) -> Iterator[ChannelMessage]: ...
+@overload
+def items(fn: Callable[..., FriendList], *args: Any, cursor: str | None = None, max_pages: int | None = None,
+          **kwargs: Any) -> Iterator[Friend]: ...
+@overload
+def items(fn: Callable[..., FriendsOfFriendsList], *args: Any, cursor: str | None = None, max_pages: int | None = None,
+          **kwargs: Any) -> Iterator[FriendOfFriend]: ...
+@overload
+def items(fn: Callable[..., GroupUserList], *args: Any, cursor: str | None = None, max_pages: int | None = None,
+          **kwargs: Any) -> Iterator[GroupUser]: ...
+@overload
+def items(fn: Callable[..., GroupList], *args: Any, cursor: str | None = None, max_pages: int | None = None,
+          **kwargs: Any) -> Iterator[Group]: ...
+@overload
+def items(fn: Callable[..., LeaderboardRecordList], *args: Any, cursor: str | None = None, max_pages: int | None = None,
+          **kwargs: Any) -> Iterator[LeaderboardRecord]: ...
+@overload
+def items(fn: Callable[..., MatchList], *args: Any, cursor: str | None = None, max_pages: int | None = None,
+          **kwargs: Any) -> Iterator[ApiMatch]: ...
+@overload
+def items(fn: Callable[..., NotificationList], *args: Any, cursor: str | None = None, max_pages: int | None = None,
+          **kwargs: Any) -> Iterator[Notification]: ...
+@overload
+def items(fn: Callable[..., PartyList], *args: Any, cursor: str | None = None, max_pages: int | None = None,
+          **kwargs: Any) -> Iterator[Party]: ...
+@overload
+def items(fn: Callable[..., StorageObjectList], *args: Any, cursor: str | None = None, max_pages: int | None = None,
+          **kwargs: Any) -> Iterator[StorageObject]: ...
+@overload
+def items(fn: Callable[..., SubscriptionList], *args: Any, cursor: str | None = None, max_pages: int | None = None,
+          **kwargs: Any) -> Iterator[ValidatedSubscription]: ...
+@overload
+def items(fn: Callable[..., TournamentRecordList], *args: Any, cursor: str | None = None, max_pages: int | None = None,
+          **kwargs: Any) -> Iterator[LeaderboardRecord]: ...
+@overload
+def items(fn: Callable[..., TournamentList], *args: Any, cursor: str | None = None, max_pages: int | None = None,
+          **kwargs: Any) -> Iterator[Tournament]: ...
+@overload
+def items(fn: Callable[..., UserGroupList], *args: Any, cursor: str | None = None, max_pages: int | None = None,
+          **kwargs: Any) -> Iterator[UserGroup]: ...
+@overload
+def items(fn: Callable[..., Any], *args: Any, cursor: str | None = None, max_pages: int | None = None,
+          **kwargs: Any) -> Iterator[Any]: ...
+
+
 def items(fn: Callable[..., Any], *args: Any, cursor: str | None = None, max_pages: int | None = None,
           **kwargs: Any) -> Iterator[Any]:
-    """Yield every item of every page (``friends``, ``groups``, ``objects``, ``records``, ``messages``...).
+    """Yield every item of every page (``friends``, ``groups``, ``objects``, ``records``, ``messages``...),
+    typed by the listing: ``items(client.list_friends, ...)`` is an ``Iterator[Friend]``.
 
     Example: ``names = [f.user.username for f in items(client.list_friends, session, limit=100)]``
     Thread: any thread; the calls run on the thread that iterates.

@@ -30,7 +30,8 @@ def _installed_package(tmp_path: Path) -> dict[str, str]:
 
 def test_there_are_examples() -> None:
     names = {p.stem for p in EXAMPLES}
-    assert {"using_it", "matchmaking", "pygame_bridge", "panda3d_bridge", "devserver", "http_nowait"} <= names
+    assert {"using_it", "matchmaking", "pygame_bridge", "panda3d_bridge", "devserver", "http_nowait",
+            "paging"} <= names
 
 
 def test_examples_pass_mypy_strict_outside_the_repo(tmp_path: Path) -> None:
