@@ -67,6 +67,8 @@ class _Pump:
                 raise ReentrantPollError("client.poll() was called from inside a callback it runs")
             raise ReentrantPollError("client.poll() is already running on another thread")
         queue = self._queue
+        if not queue:
+            return 0
         count = len(queue) if max_calls is None else min(max_calls, len(queue))
         ran = 0
         self._runner = threading.get_ident()

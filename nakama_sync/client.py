@@ -101,7 +101,7 @@ class Client(_AccountApi, _SocialApi, _StorageApi, _LeaderboardApi, _ChatApi, _M
         self._transport = Transport(f"{scheme}://{host_part}:{self.port}", self.timeout, verify, self.retries)
         self._pump = _Pump()
         self._workers = _WorkerPool(max_workers)
-        self._sockets: weakref.WeakSet[Socket] = weakref.WeakSet()
+        self._socket_refs: tuple[weakref.ref[Socket], ...] = ()   # replaced whole, read without a lock
         self._sockets_lock = threading.Lock()
 
     def max_call_time(self, retried: bool = True) -> float:
@@ -127,24 +127,30 @@ class Client(_AccountApi, _SocialApi, _StorageApi, _LeaderboardApi, _ChatApi, _M
         Thread: the game's thread (one at a time); never from inside a callback it runs
         (:class:`ReentrantPollError`).
         """
-        deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
+        ran = self._poll_once(max_events)
+        if ran or (timeout is not None and timeout <= 0):
+            return ran
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            ran = self._pump.run(max_events)
-            for sock in self._polled_sockets():
-                ran += sock.poll(0.0, max_events)
+            wait = 0.01 if deadline is None else min(0.01, deadline - time.monotonic())
+            if wait <= 0:
+                return 0
+            self._pump.wait(wait)
+            ran = self._poll_once(max_events)
             if ran:
                 return ran
-            if deadline is None:
-                wait = 0.01
-            else:
-                wait = min(0.01, deadline - time.monotonic())
-                if wait <= 0:
-                    return 0
-            self._pump.wait(wait)
 
-    def _polled_sockets(self) -> list[Socket]:
+    def _poll_once(self, max_events: int | None) -> int:
+        ran = self._pump.run(max_events)
+        for ref in self._socket_refs:
+            sock = ref()
+            if sock is not None and sock.use_main_thread:
+                ran += sock.poll(0.0, max_events)
+        return ran
+
+    def _forget_socket(self, ref: weakref.ref[Socket]) -> None:
         with self._sockets_lock:
-            return [s for s in self._sockets if s.use_main_thread]
+            self._socket_refs = tuple(r for r in self._socket_refs if r is not ref)
 
     def _submit(self, name: str, fn: Callable[[], R]) -> HttpFuture[R]:
         future: HttpFuture[R] = HttpFuture(self._pump, name)
@@ -179,7 +185,7 @@ class Client(_AccountApi, _SocialApi, _StorageApi, _LeaderboardApi, _ChatApi, _M
         """
         sock = Socket(self, use_main_thread=use_main_thread, **options)
         with self._sockets_lock:
-            self._sockets.add(sock)
+            self._socket_refs = (*self._socket_refs, weakref.ref(sock, self._forget_socket))
         return sock
 
     # ---- the contract of the mixins (see _client_base) ------------------------------------
