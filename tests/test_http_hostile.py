@@ -124,6 +124,18 @@ def test_a_deeply_nested_error_reply_is_an_api_error() -> None:
             client.close()
 
 
+def test_a_deeply_nested_json_text_field_is_kept_as_text() -> None:
+    nested = "[" * 100_000 + "]" * 100_000
+    body = b'{"user": {"id": "u1", "metadata": "' + nested.encode() + b'"}}'
+    with FixedReplyServer(body) as server:
+        client = nakama_sync.Client(port=server.port, retries=ONE_TRY)
+        try:
+            account = client.get_account(_session())
+        finally:
+            client.close()
+    assert account.user is not None and account.user.metadata == nested
+
+
 def test_worst_case_time_is_stated() -> None:
     assert nakama_sync.DEFAULT_TIMEOUT == 10.0
     assert nakama_sync.DEFAULT_RETRIES.max_total_time(10.0) == 43.5
