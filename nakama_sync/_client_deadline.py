@@ -85,10 +85,8 @@ class _DeadlineReader(socket.SocketIO):
             if remaining <= 0:
                 attempt.expired = True
                 raise TimeoutError("the attempt's deadline has passed")
-            sock = self._sock  # type: ignore[attr-defined]
-            current = sock.gettimeout()
-            if current is None or remaining < current:
-                sock.settimeout(remaining)
+            # never more than the per-read timeout urllib3 set: the deadline is start + that timeout
+            self._sock.settimeout(remaining)  # type: ignore[attr-defined]
         try:
             return super().readinto(buffer)
         except TimeoutError:
