@@ -25,6 +25,8 @@ __all__ = ["check_args", "checked"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 _CONTAINERS = (list, tuple, set, frozenset)
+_BOUND = ("\n\nBlocks the calling thread until the reply is in: at most ``client.max_call_time()`` (43.5 s with "
+          "the defaults, plus a session refresh if one is due); the ``_nowait`` form never blocks.")
 
 
 def _describe(value: object) -> str:
@@ -101,7 +103,8 @@ class _Checker:
 
 
 def checked(fn: F) -> F:
-    """Check the arguments of every call of ``fn`` against its annotations before running it."""
+    """Check the arguments of every call of ``fn`` against its annotations before running it; its
+    docstring gains the call's time bound."""
     checker = _Checker(fn)
 
     @functools.wraps(fn)
@@ -110,6 +113,7 @@ def checked(fn: F) -> F:
         return fn(*args, **kwargs)
 
     with_checks.check_args = checker  # type: ignore[attr-defined]
+    with_checks.__doc__ = inspect.cleandoc(fn.__doc__ or "") + _BOUND
     return with_checks  # type: ignore[return-value]
 
 

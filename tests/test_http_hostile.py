@@ -136,6 +136,14 @@ def test_a_deeply_nested_json_text_field_is_kept_as_text() -> None:
     assert account.user is not None and account.user.metadata == nested
 
 
+def test_every_blocking_method_states_its_bound() -> None:
+    blocking = [fn for name, fn in inspect.getmembers(nakama_sync.Client, inspect.isfunction)
+                if hasattr(nakama_sync.Client, f"{name}_nowait")]
+    assert len(blocking) >= 86
+    for fn in blocking:
+        assert "max_call_time()" in (fn.__doc__ or ""), fn.__name__
+
+
 def test_worst_case_time_is_stated() -> None:
     assert nakama_sync.DEFAULT_TIMEOUT == 10.0
     assert nakama_sync.DEFAULT_RETRIES.max_total_time(10.0) == 43.5
