@@ -3,6 +3,7 @@ friends, groups, group users, storage, leaderboard and tournament records)."""
 from __future__ import annotations
 
 import inspect
+import time
 import typing
 import uuid
 from typing import Any
@@ -82,3 +83,22 @@ def test_single_page_listings(client: nakama_sync.Client, new_session: Any) -> N
 def test_something_that_is_not_a_page_is_refused(client: nakama_sync.Client) -> None:
     with pytest.raises(TypeError, match="not a page"):
         list(items(lambda cursor=None: 42))
+
+
+def test_leaderboard_records_around_owner_pages(client: nakama_sync.Client, new_session: Any) -> None:
+    from ._fixtures_server import BOARD_ASC
+    users = [new_session() for _ in range(4)]
+    base = -time.time_ns() // 1000   # below every earlier run's scores: these four rank first
+    for i, u in enumerate(users):
+        client.write_leaderboard_record(u, BOARD_ASC, base + i)
+    walked = list(pages(client.list_leaderboard_records_around_owner, users[0], BOARD_ASC, limit=2, max_pages=2))
+    ranks = [r.rank for p in walked for r in p.records]
+    assert ranks[:2] == [1, 2] and len(walked) == 2
+    assert ranks == sorted(ranks) and len(set(ranks)) == len(ranks)   # the second page goes on, no repeats
+
+
+def test_user_groups_items(client: nakama_sync.Client, new_session: Any) -> None:
+    session = new_session()
+    made = {client.create_group(session, f"pg{uuid.uuid4().hex[:12]}").id for _ in range(3)}
+    got = {g.group.id for g in items(client.list_user_groups, session, limit=1) if g.group is not None}
+    assert got == made
