@@ -323,6 +323,25 @@ def proxied(target: Any, proxy: Proxy) -> Any:
         c.close()
 
 
+@pytest.fixture
+def silent_socket(proxied: Any, proxy: Proxy, new_session: Any) -> Any:
+    """``silent_socket(**options) -> (socket, session)``: a socket connected through ``proxy``, which then
+    blackholes it: the server goes silent (no replies, no pongs) on any target. Closed after the test."""
+    made: list[nakama_sync.Socket] = []
+
+    def make(**options: Any) -> tuple[nakama_sync.Socket, nakama_sync.Session]:
+        session = new_session()
+        sock = proxied().create_socket(**options)
+        made.append(sock)
+        sock.connect(session, connect_timeout=10)
+        sock.ping()                     # the connection is up and answering...
+        proxy.blackhole()               # ...and from now on nothing comes back
+        return sock, session
+    yield make
+    for sock in made:
+        sock.close()
+
+
 class Events:
     """Every event of the given signals of a socket, in arrival order, as (signal name, event)."""
 

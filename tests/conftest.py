@@ -2,8 +2,10 @@
 
 By default the target is the embedded dev server on a free loopback port. Set ``NAKAMA_HOST`` (and
 optionally ``NAKAMA_PORT``, ``NAKAMA_SERVER_KEY``, ``NAKAMA_HTTP_KEY``, ``NAKAMA_SSL=1``) to run the same
-tests against a real Nakama; it needs the runtime module in ``tests/nakama_module.lua``. Tests that
-need the dev server's own hooks use the ``devserver`` fixture and are skipped against a real server.
+tests against a real Nakama (docs/real-nakama.md); it needs the runtime modules ``tests/nakama_module.lua``
+and ``tests/echo_match.lua``. A test that only the dev server can run carries
+``@pytest.mark.devserver_only(reason)`` and is skipped against a real server with that reason; the
+``devserver`` fixture (the dev server's own hooks) requires that marker.
 """
 from __future__ import annotations
 
@@ -40,6 +42,11 @@ class Target:
                                   **options)
 
 
+#: for a call a real Nakama answers by asking the provider's public web API (Facebook, Google, Steam):
+#: tests only talk to loopback, so such cases run against the dev server only
+calls_provider = pytest.mark.devserver_only("a real Nakama would call the provider's public web API")
+
+
 @pytest.fixture(scope="session")
 def target() -> Iterator[Target]:
     if EXTERNAL:
@@ -61,11 +68,30 @@ def target() -> Iterator[Target]:
         yield Target(server.host, server.port, server.config.server_key, server.config.http_key, False, server)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "devserver_only(reason): the test needs the embedded dev server (its hooks, its lifecycle or a "
+                   "setting a shared real Nakama cannot have); skipped against a real Nakama with that reason")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    marker = item.get_closest_marker("devserver_only")
+    if marker is None:
+        return
+    reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
+    if not reason:
+        raise pytest.UsageError(f"{item.nodeid}: devserver_only needs a reason")
+    if EXTERNAL:
+        pytest.skip(f"dev server only: {reason}")
+
+
 @pytest.fixture
-def devserver(target: Target) -> Any:
-    """The embedded dev server; skips the test against an external Nakama."""
-    if target.server is None:
-        pytest.skip("needs the embedded dev server's hooks")
+def devserver(target: Target, request: pytest.FixtureRequest) -> Any:
+    """The embedded dev server. A test that asks for it must say why with ``@pytest.mark.devserver_only(reason)``
+    (it is then skipped against a real Nakama with that reason)."""
+    if request.node.get_closest_marker("devserver_only") is None:
+        pytest.fail("a test using the devserver fixture needs @pytest.mark.devserver_only(reason)", pytrace=False)
+    assert target.server is not None
     return target.server
 
 

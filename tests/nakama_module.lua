@@ -67,8 +67,10 @@ nk.register_rpc(notify_me, "notify_me")
 nk.register_rpc(stream_ping, "stream_ping")
 
 -- Leaderboards and tournaments for the suite (tests/_fixtures_server.py declares the same on the dev server).
-nk.leaderboard_create("nsync_best", false, "desc", "best", nil, {})
-nk.leaderboard_create("nsync_incr", false, "desc", "incr", nil, {})
-nk.leaderboard_create("nsync_asc", false, "asc", "set", nil, {})
-nk.tournament_create("nsync_cup", false, "desc", "best", 315360000, nil, {}, "Cup", "desc", 42, 0, 0, 0, 0, true)
-nk.tournament_create("nsync_open_cup", false, "desc", "incr", 315360000, nil, {}, "Open", "", 43, 0, 0, 0, 3, false)
+-- The last argument, enable_ranks, is true: the suite checks ranks (Nakama leaves them 0 otherwise).
+nk.leaderboard_create("nsync_best", false, "desc", "best", nil, {}, true)
+nk.leaderboard_create("nsync_incr", false, "desc", "incr", nil, {}, true)
+nk.leaderboard_create("nsync_asc", false, "asc", "set", nil, {}, true)
+nk.leaderboard_create("nsync_plain", false, "desc", "best", nil, {}) -- ranks off: Nakama's default
+nk.tournament_create("nsync_cup", false, "desc", "best", 315360000, nil, {}, "Cup", "desc", 42, 0, 0, 0, 0, true, true)
+nk.tournament_create("nsync_open_cup", false, "desc", "incr", 315360000, nil, {}, "Open", "", 43, 0, 0, 0, 3, false, true)

@@ -10,7 +10,7 @@ import pytest
 import nakama_sync
 from nakama_sync import Account, ApiError, Session, Users
 
-from .conftest import unique
+from .conftest import calls_provider, unique
 
 
 def test_get_account(client: nakama_sync.Client) -> None:
@@ -126,16 +126,16 @@ def test_link_with_bad_input(client: nakama_sync.Client, new_session: Callable[.
 @pytest.mark.parametrize("call", [
     lambda c, s: c.link_apple(s, "apple-token"),
     lambda c, s: c.unlink_apple(s, "apple-token"),
-    lambda c, s: c.link_facebook(s, "facebook-token"),
-    lambda c, s: c.unlink_facebook(s, "facebook-token"),
+    pytest.param(lambda c, s: c.link_facebook(s, "facebook-token"), marks=calls_provider),
+    pytest.param(lambda c, s: c.unlink_facebook(s, "facebook-token"), marks=calls_provider),
     lambda c, s: c.link_facebook_instant_game(s, "signed.info"),
     lambda c, s: c.unlink_facebook_instant_game(s, "signed.info"),
     lambda c, s: c.link_game_center(s, "player", "bundle", 1700000000, "salt", "sig", "https://x/key"),
     lambda c, s: c.unlink_game_center(s, "player", "bundle", 1700000000, "salt", "sig", "https://x/key"),
-    lambda c, s: c.link_google(s, "google-token"),
-    lambda c, s: c.unlink_google(s, "google-token"),
+    pytest.param(lambda c, s: c.link_google(s, "google-token"), marks=calls_provider),
+    pytest.param(lambda c, s: c.unlink_google(s, "google-token"), marks=calls_provider),
     lambda c, s: c.link_steam(s, "steam-ticket"),
-    lambda c, s: c.unlink_steam(s, "steam-ticket"),
+    pytest.param(lambda c, s: c.unlink_steam(s, "steam-ticket"), marks=calls_provider),
 ])
 def test_social_links_refuse_when_unconfigured(client: nakama_sync.Client, new_session: Callable[..., Session],
                                                call: Callable[..., None]) -> None:

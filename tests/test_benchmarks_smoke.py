@@ -23,6 +23,8 @@ def test_benchmark_runs_and_produces_numbers(name: str) -> None:
     failed = [r for r in rows if r.note.startswith("failed")]
     assert not failed, table(failed)
     numbers = [r.value for r in rows if r.value is not None]
+    if not numbers and all(r.note.startswith("n/a") for r in rows):
+        pytest.skip(f"{name} cannot run here: {rows[0].note}")   # e.g. an optional package not installed
     assert numbers, f"{name} produced no numbers:\n{table(rows)}"
     assert all(isinstance(v, (int, float)) and not math.isnan(v) for v in numbers), table(rows)
     assert "| " + rows[0].bench in table(rows)

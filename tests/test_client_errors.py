@@ -165,6 +165,7 @@ def test_wrongly_signed_token_is_401_and_client_stays_usable(client: nakama_sync
     assert client.get_account(session).user.id == session.user_id
 
 
+@pytest.mark.devserver_only("forges an expired session token with the server's signing key")
 def test_expired_token_without_auto_refresh_is_401(devserver: Any, target: Any) -> None:
     from nakama_sync.devserver import _jwt
     with target.client(auto_refresh_session=False) as client:

@@ -16,9 +16,9 @@ import nakama_sync
 from nakama_sync import Session
 from nakama_sync.devserver import DevServer
 
-from .conftest import EXTERNAL, unique
+from .conftest import unique
 
-pytestmark = pytest.mark.skipif(EXTERNAL, reason="dev server lifecycle")
+pytestmark = pytest.mark.devserver_only("starts, stops and restarts dev servers of its own")
 
 
 def _server_threads() -> list[threading.Thread]:

@@ -235,11 +235,14 @@ def test_binary_frame_closes_the_socket(connect: Any) -> None:
     assert c.wait_closed() == (1000, "received unexpected WebSocket message type")
 
 
-def test_message_over_4096_bytes_closes_with_1009(connect: Any) -> None:
+def test_message_over_4096_bytes_closes_with_1009(connect: Any, target: Target) -> None:
     c = connect()
     c.send({"rpc": {"id": "echo", "payload": "x" * 5000}})
-    code, _ = c.wait_closed()
-    assert code == 1009
+    close = c.wait_closed()
+    # Nakama writes close 1009 and drops the connection with the rest of the message unread, so the
+    # client often sees a TCP reset that discards the close frame: the session ends either way.
+    assert close is None and target.external or close == (1009, "")
+    assert not c.frames
 
 
 @pytest.mark.parametrize("code", [1000, 1001, 4000])

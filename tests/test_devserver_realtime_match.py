@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from typing import Any
 
+import pytest
+
+from .conftest import Target
 from .test_devserver_realtime_base import connect_fixture, presence  # noqa: F401
 
 
@@ -136,3 +140,24 @@ def test_invalid_base64_closes_the_socket(connect: Any) -> None:
     mid = a.ok("match_create", {}, "match")["match_id"]
     a.send({"cid": "20", "match_data_send": {"match_id": mid, "op_code": 1, "data": "@@not base64@@"}})
     assert a.wait_closed() == (1000, "received malformed payload")
+
+
+@pytest.mark.parametrize("op_code, relayed", [
+    (str(2**63 - 1), True), (str(-2**63), True),              # the int64 range, as JSON strings
+    (2**63, False), (str(2**70), False), (2**70, False),      # past it: Nakama's decoder refuses the frame
+])
+def test_op_code_is_an_int64(connect: Any, target: Target, op_code: Any, relayed: bool) -> None:
+    a, b = connect(), connect()
+    mid = a.ok("match_create", {}, "match")["match_id"]
+    b.ok("match_join", {"match_id": mid}, "match")
+    a.push("match_presence_event", match_id=mid)
+    a.push("match_presence_event", match_id=mid)
+    a.send(f'{{"match_data_send":{{"match_id":"{mid}","op_code":{json.dumps(op_code)},"data":"eA=="}}}}')
+    if relayed:
+        assert b.push("match_data", match_id=mid)["op_code"] == str(op_code)
+        a.barrier()
+    else:
+        close = a.wait_closed()   # Nakama's close frame may be lost to a reset (see the 1009 test)
+        assert close == (1000, "received malformed payload") or close is None and target.external
+        b.barrier()
+        assert b.pushes("match_data") == []

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from .test_devserver_realtime_base import connect_fixture, presence  # noqa: F401
 
 
+@pytest.mark.devserver_only("mints a matchmaker match token through the dev server's match registry")
 def test_token_join_creates_the_match(devserver: Any, connect: Any) -> None:
     a, b = connect(), connect()
     token, mid = devserver.call(devserver.hub.matches.new_token)
@@ -20,6 +23,7 @@ def test_token_join_creates_the_match(devserver: Any, connect: Any) -> None:
     assert {"match_id": mid, "authoritative": False, "size": 2} in listed
 
 
+@pytest.mark.devserver_only("mints match tokens with the dev server's signing key")
 def test_expired_or_foreign_token_is_invalid(devserver: Any, connect: Any) -> None:
     from nakama_sync.devserver import _jwt
 

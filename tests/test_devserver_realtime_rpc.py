@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from .test_devserver_realtime_base import connect_fixture  # noqa: F401
 
 
@@ -36,6 +38,7 @@ def test_rpc_push_arrives_before_the_reply(connect: Any) -> None:
     assert note["sender_id"] == "00000000-0000-0000-0000-000000000000"
 
 
+@pytest.mark.devserver_only("registers a Python RPC on the running dev server")
 def test_rpc_context_has_the_socket_user(devserver: Any, connect: Any) -> None:
     seen: dict[str, Any] = {}
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
+
 from .test_devserver_realtime_base import auth_user, connect_fixture, presence  # noqa: F401
 
 
@@ -68,6 +70,7 @@ def test_follow_edge_cases(connect: Any) -> None:
     assert a.fail("status_update", {"status": "x" * 2049}) == (3, "Status must be 2048 characters or less")
 
 
+@pytest.mark.devserver_only("asks the dev server's status registry directly")
 def test_is_online(devserver: Any, connect: Any) -> None:
     a = connect()
     b = connect(status=False)

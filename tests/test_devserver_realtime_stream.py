@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from .test_devserver_realtime_base import connect_fixture, presence  # noqa: F401
 
 TESTKIT = {"mode": 99, "label": "testkit"}
@@ -35,6 +37,7 @@ def test_stream_ping_needs_a_socket(target: Any, connect: Any) -> None:
     assert resp.status_code == 500 and "realtime socket" in resp.json()["message"]
 
 
+@pytest.mark.devserver_only("drives streams through the dev server's Python API")
 def test_server_stream_api(devserver: Any, connect: Any) -> None:
     a, b = connect(), connect()
     assert devserver.stream_join(a.user.user_id, 7, subject="s", label="lobby") == 1

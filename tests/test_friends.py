@@ -7,7 +7,7 @@ from nakama_sync import ApiError
 from nakama_sync.models import FriendState
 from nakama_sync.paging import items, pages
 
-from .conftest import unique
+from .conftest import calls_provider, unique
 
 
 def _states(client, session):
@@ -81,11 +81,16 @@ def test_friends_of_friends(client, new_session):
     assert [(f.referrer, f.user.id) for f in fof] == [(b.user_id, c.user_id)]
 
 
-def test_imports_without_provider_fail_cleanly(client, new_session):
+@calls_provider
+def test_facebook_import_without_provider_fails_cleanly(client, new_session):
     s = new_session()
     with pytest.raises(ApiError) as err:
         client.import_facebook_friends(s, "bogus-token", reset=True)
     assert err.value.status_code in (400, 401, 500)
+
+
+def test_steam_import_without_provider_fails_cleanly(client, new_session):
+    s = new_session()
     with pytest.raises(ApiError) as err:
         client.import_steam_friends(s, "bogus-ticket")
     assert err.value.status_code in (400, 401, 500)

@@ -9,12 +9,13 @@ from nakama_sync import ApiError
 from nakama_sync.models import Operator
 from nakama_sync.paging import pages
 
-from ._fixtures_server import BOARD_ASC, BOARD_BEST, BOARD_INCR
+from ._fixtures_server import BOARD_ASC, BOARD_BEST, BOARD_INCR, BOARD_PLAIN
 
 
 def _lowest() -> int:
-    """A score below every earlier run's (records stay on a real server between runs)."""
-    return -time.time_ns() // 1000
+    """A score below every earlier run's (records stay on a real server between runs); Nakama refuses
+    negative scores, so it counts down from 2**62."""
+    return (1 << 62) - time.time_ns() // 1000
 
 
 def test_best_keeps_the_best_score(client, new_session):
@@ -26,6 +27,27 @@ def test_best_keeps_the_best_score(client, new_session):
     assert client.write_leaderboard_record(s, BOARD_BEST, 50).score == 100
     assert client.write_leaderboard_record(s, BOARD_BEST, 150).score == 150
     assert client.write_leaderboard_record(s, BOARD_BEST, 10, operator=Operator.SET).score == 10
+
+
+def test_negative_scores_are_refused_as_nakama_does(client, new_session):
+    s = new_session()
+    for board, score in ((BOARD_BEST, -1), (BOARD_INCR, -5)):
+        with pytest.raises(ApiError) as exc:   # Nakama's record table has CHECK (score >= 0)
+            client.write_leaderboard_record(s, board, score)
+        assert (exc.value.status_code, exc.value.grpc_code) == (500, 13)
+        assert exc.value.message == "Error writing score to leaderboard."
+    client.write_leaderboard_record(s, BOARD_INCR, 3)
+    assert client.write_leaderboard_record(s, BOARD_INCR, 30, operator=Operator.DECREMENT).score == 0
+
+
+def test_a_board_without_enable_ranks_has_no_ranks(client, new_session):
+    s = new_session()
+    assert client.write_leaderboard_record(s, BOARD_PLAIN, 5).rank == 0
+    page = client.list_leaderboard_records(s, BOARD_PLAIN, owner_ids=[s.user_id], limit=1)
+    assert [r.rank for r in page.owner_records] == [0] and page.rank_count == 0
+    assert [r.rank for r in page.records] == [1]        # a plain listing still numbers its rows
+    near = client.list_leaderboard_records_around_owner(s, BOARD_PLAIN, owner_id=s.user_id, limit=1).records
+    assert [(r.owner_id, r.rank) for r in near] == [(s.user_id, 0)]
 
 
 def test_incr_and_decr(client, new_session):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from nakama_sync import ReconnectPolicy
 
 from ._proxy import Events
 from ._socket_helpers import inject, pump_until, sockets  # noqa: F401
 
 
+@pytest.mark.devserver_only("injects malformed frames from the server side")
 def test_bad_frames_during_a_match_are_skipped_and_the_match_goes_on(devserver, sockets):  # noqa: F811
     a, session_a = sockets(with_session=True, max_receive_size=64 * 1024)
     b = sockets()

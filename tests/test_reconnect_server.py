@@ -17,9 +17,9 @@ from nakama_sync.devserver import DevServer
 
 from ._proxy import FAST, Events, Proxy
 from ._socket_helpers import pump_until
-from .conftest import EXTERNAL, unique
+from .conftest import unique
 
-pytestmark = pytest.mark.skipif(EXTERNAL, reason="restarts the dev server / needs short token lifetimes")
+pytestmark = pytest.mark.devserver_only("restarts the server under the client and needs token lifetimes of seconds")
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ def test_storage_server_code_passes_permissions_clients_cannot(rt: Rt) -> None:
 
 def test_authoritative_leaderboard_takes_runtime_scores_only(rt: Rt) -> None:
     board = unique("wins")
-    rt.nk.leaderboard_create(board, authoritative=True, sort_order="desc", operator="incr")
+    rt.nk.leaderboard_create(board, authoritative=True, sort_order="desc", operator="incr", enable_ranks=True)
     a, b = rt.user(), rt.user()
     refused = rt.http(a, "POST", f"/v2/leaderboard/{board}", json={"score": "5"})
     assert (refused.status_code, refused.json()["message"]) == (403, "Leaderboard only allows authoritative submissions.")

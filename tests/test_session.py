@@ -131,6 +131,7 @@ def _expiring_session(devserver: Any, client: nakama_sync.Client, seconds_left: 
     return Session.restore(token, refresh)
 
 
+@pytest.mark.devserver_only("forges a nearly expired session token with the server's signing keys")
 def test_auto_refresh_renews_an_expiring_session(devserver: Any, target: Any) -> None:
     calls: list[Session] = []
     signals: list[Session] = []
@@ -150,6 +151,7 @@ def test_auto_refresh_renews_an_expiring_session(devserver: Any, target: Any) ->
         assert len(calls) == 1
 
 
+@pytest.mark.devserver_only("forges a nearly expired session token with the server's signing keys")
 def test_no_auto_refresh_when_turned_off(devserver: Any, target: Any) -> None:
     with target.client(auto_refresh_session=False) as client:
         session = _expiring_session(devserver, client, seconds_left=5)
@@ -158,6 +160,7 @@ def test_no_auto_refresh_when_turned_off(devserver: Any, target: Any) -> None:
         assert session.token == old_token
 
 
+@pytest.mark.devserver_only("forges a nearly expired session token with the server's signing keys")
 def test_concurrent_callers_refresh_once(devserver: Any, target: Any) -> None:
     refreshed: list[Session] = []
     with target.client(on_session_refreshed=refreshed.append) as client:

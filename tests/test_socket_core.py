@@ -21,6 +21,7 @@ from nakama_sync import (
 )
 from nakama_sync.models import Notification, SocketClosed, SocketConnected
 
+from ._proxy import proxied, proxy, silent_socket  # noqa: F401
 from ._socket_helpers import pump_until, recorder, sockets  # noqa: F401
 
 
@@ -254,10 +255,8 @@ def test_message_too_large_is_refused_locally(sockets):  # noqa: F811
     sock.ping()  # the connection is intact
 
 
-def test_request_timeout_when_server_is_silent(devserver, sockets):  # noqa: F811
-    sock, session = sockets(with_session=True, request_timeout=0.3, heartbeat_interval=None)
-    sessions = devserver.call(lambda: list(devserver.hub.user_sessions(session.user_id)))
-    devserver.call(lambda: setattr(sessions[0], "silenced", True))
+def test_request_timeout_when_server_is_silent(silent_socket):  # noqa: F811
+    sock, _ = silent_socket(request_timeout=0.3, heartbeat_interval=None)
     start = time.monotonic()
     with pytest.raises(RequestTimeout):
         sock.ping()

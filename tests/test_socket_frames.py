@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from nakama_sync import _events
 from nakama_sync.models import Notification, SocketErrorEvent, StreamData, StreamPresenceEvent
 
@@ -11,6 +13,7 @@ from ._shared import shared_path
 from ._socket_helpers import inject, pump_until, recorder, sockets  # noqa: F401
 
 
+@pytest.mark.devserver_only("injects malformed frames from the server side")
 def test_malformed_frames_are_reported_and_survived(devserver, sockets):  # noqa: F811
     sock, session = sockets(with_session=True)
     errors = recorder(sock, "received_error")
@@ -41,6 +44,7 @@ def test_malformed_frames_are_reported_and_survived(devserver, sockets):  # noqa
     assert notes[0].subject == "after" and notes[0].content == {"ok": True}
 
 
+@pytest.mark.devserver_only("pushes a hand-made notifications frame from the server side")
 def test_one_event_per_notification_in_a_push(devserver, sockets):  # noqa: F811
     sock, session = sockets(with_session=True)
     notes = recorder(sock, "received_notification")
@@ -55,6 +59,7 @@ def test_one_event_per_notification_in_a_push(devserver, sockets):  # noqa: F811
     assert notes[1] == Notification(id="2", subject="b", content={})
 
 
+@pytest.mark.devserver_only("pushes an unsolicited error frame from the server side")
 def test_server_error_without_request_goes_to_received_error(devserver, sockets):  # noqa: F811
     sock, session = sockets(with_session=True)
     errors = recorder(sock, "received_error")
@@ -63,6 +68,7 @@ def test_server_error_without_request_goes_to_received_error(devserver, sockets)
     assert errors[0] == SocketErrorEvent(code=3, message="Invalid match ID", kind="server")
 
 
+@pytest.mark.devserver_only("drives streams through the dev server's Python API")
 def test_stream_events(devserver, sockets):  # noqa: F811
     sock, session = sockets(with_session=True)
     data, presence = recorder(sock, "received_stream_state"), recorder(sock, "received_stream_presence")

@@ -10,6 +10,7 @@ import pytest
 from nakama_sync import ConnectionClosed, RequestTimeout
 from nakama_sync.models import MatchData, Notification, SocketClosed, SocketErrorEvent
 
+from ._proxy import proxied, proxy, silent_socket  # noqa: F401
 from ._socket_helpers import pump_until, recorder, server_sessions, sockets  # noqa: F401
 
 
@@ -129,11 +130,9 @@ def test_close_from_a_handler_on_reader_thread(sockets):  # noqa: F811
     assert len(count) == 1 and not sock.is_connected
 
 
-def test_close_during_poll_fails_waiting_requests_at_once(devserver, sockets):  # noqa: F811
-    sock, session = sockets(with_session=True, request_timeout=30, heartbeat_interval=None)
+def test_close_during_poll_fails_waiting_requests_at_once(silent_socket):  # noqa: F811
+    sock, _ = silent_socket(request_timeout=30, heartbeat_interval=None)  # no reply will ever come
     closed = recorder(sock, "closed")
-    server = server_sessions(devserver, session.user_id)[0]
-    devserver.call(lambda: setattr(server, "silenced", True))  # no reply will ever come
     outcome: list[BaseException] = []
     waiting = threading.Event()
 
@@ -158,12 +157,9 @@ def test_close_during_poll_fails_waiting_requests_at_once(devserver, sockets):  
     assert len(closed) == 1
 
 
-def test_silent_server_is_detected_by_the_heartbeat(devserver, sockets):  # noqa: F811
-    sock, session = sockets(with_session=True, heartbeat_interval=0.3, heartbeat_timeout=0.4, reconnect=False)
+def test_silent_server_is_detected_by_the_heartbeat(silent_socket):  # noqa: F811
+    sock, _ = silent_socket(heartbeat_interval=0.3, heartbeat_timeout=0.4, reconnect=False)
     closed = recorder(sock, "closed")
-    sock.ping()
-    server = server_sessions(devserver, session.user_id)[0]
-    devserver.call(lambda: setattr(server, "silenced", True))
     start = time.monotonic()
     pump_until(sock, lambda: closed, timeout=5, what="heartbeat timeout")
     assert time.monotonic() - start < 2.5
@@ -183,6 +179,7 @@ def test_heartbeat_keeps_a_quiet_connection_open(sockets):  # noqa: F811
     sock.ping()
 
 
+@pytest.mark.devserver_only("closes one session from the server side")
 def test_server_close_fires_closed_once_and_fails_requests(devserver, sockets):  # noqa: F811
     sock, session = sockets(with_session=True)
     closed = recorder(sock, "closed")
@@ -196,10 +193,8 @@ def test_server_close_fires_closed_once_and_fails_requests(devserver, sockets): 
     assert len(closed) == 1
 
 
-def test_request_timeout_fails_callbacks_too(devserver, sockets):  # noqa: F811
-    sock, session = sockets(with_session=True, request_timeout=0.2, heartbeat_interval=None)
-    server = server_sessions(devserver, session.user_id)[0]
-    devserver.call(lambda: setattr(server, "silenced", True))
+def test_request_timeout_fails_callbacks_too(silent_socket):  # noqa: F811
+    sock, _ = silent_socket(request_timeout=0.2, heartbeat_interval=None)
     results: list[Any] = []
     sock.ping_nowait().add_done_callback(lambda f: results.append(f.exception()))
     pump_until(sock, lambda: results, timeout=3, what="the timeout callback")

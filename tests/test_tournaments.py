@@ -62,6 +62,7 @@ def test_unknown_tournament(client, new_session):
     assert (err.value.status_code, err.value.message) == (404, "Tournament not found.")
 
 
+@pytest.mark.devserver_only("loads a dev server config file")
 def test_devserver_config_file_declares_boards(devserver, tmp_path):
     import json
 

@@ -9,6 +9,11 @@ recorded real server's settings: node ``nakama1``, token expiry 7200 s, refresh 
         --only match_relayed,chat,status,notifications_streams,socket_connect
     python3 /work/shared/tools/compare_shapes.py /work/shared/transcripts /tmp/flows-dev
 
+The recorded real server had run the flows before (its first ``GET /v2/matchmaker/stats`` lists
+``completions`` of earlier matches, its party listing a party left over from the party flow), so record
+the whole set twice against one dev server and compare the second recording: a fresh server's first
+matchmaker stats have no ``completions`` yet, as a fresh Nakama's would not.
+
 Example: ``python tools/devserver_for_conformance.py --port 7350`` (Ctrl-C stops it). Main thread only.
 """
 from __future__ import annotations

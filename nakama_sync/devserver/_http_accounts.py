@@ -81,7 +81,9 @@ MIGRATIONS = [
 
 # Nakama: ids reject control characters and any whitespace; usernames reject control chars and spaces.
 _INVALID_ID = re.compile(r"[\x00-\x1f\x7f\s]")
-_INVALID_USERNAME = re.compile(r"[\x00-\x1f\x7f\t\n\v\f\r ]")
+# Nakama's POSIX pattern "([[:cntrl:]]|[[\t\n\r\f\v]])+": control characters, or "[" / a whitespace
+# control character followed by "]". Spaces are allowed.
+_INVALID_USERNAME = re.compile(r"[\x00-\x1f\x7f]|\[\]")
 _EMAIL = re.compile(r"^.+@.+\..+$", re.DOTALL)
 _USERNAME_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _PBKDF2_ROUNDS = 10_000   # a dev server: cheap enough for tests, still a real KDF
@@ -89,6 +91,11 @@ _PBKDF2_ROUNDS = 10_000   # a dev server: cheap enough for tests, still a real K
 # The unconfigured answers of a default Nakama for the social providers: (code, message) for a
 # non-empty credential. An empty credential gets the provider's "required" message first, except
 # where the server checks its configuration before the input (apple, steam).
+_DATA_LOSS = 15  # gRPC DataLoss (HTTP 500)
+# where authenticating answers otherwise than linking: Nakama's authenticate path for a signed player info
+# it cannot verify says DataLoss; link and unlink say Unauthenticated
+_AUTH_UNCONFIGURED = {"facebookinstantgame": (_DATA_LOSS, "Error extracting the Facebook Instant Game player ID"
+                                                          " or validating the signature")}
 _SOCIAL = {
     "apple": ("token", "Apple ID token is required.",
               (FAILED_PRECONDITION, "Apple authentication is not configured."), True),
@@ -174,9 +181,11 @@ def verify_password(password: str, stored: str | None) -> bool:
     return hmac.compare_digest(actual.hex(), digest)
 
 
-def social_failure(provider: str, body: dict[str, Any]) -> ApiFailure:
-    """What an unconfigured Nakama answers for a social provider."""
+def social_failure(provider: str, body: dict[str, Any], authenticating: bool = False) -> ApiFailure:
+    """What an unconfigured Nakama answers for a social provider (to link/unlink, or to authenticate)."""
     field, required, unconfigured, config_first = _SOCIAL[provider]
+    if authenticating:
+        unconfigured = _AUTH_UNCONFIGURED.get(provider, unconfigured)
     if config_first:
         return ApiFailure(*unconfigured)
     if provider == "gamecenter":
@@ -281,6 +290,8 @@ class Accounts:
                         (tid, user_id, int(time.time()) + self.hub.config.refresh_token_expiry_sec))
 
     def revoke_all(self, user_id: str) -> None:
+        """Logout everywhere: every token of the user issued so far dies. (Nakama counts whole seconds:
+        a token issued in the same second as the logout survives it there; here it does not.)"""
         self.db.execute("UPDATE session_token SET revoked = 1 WHERE user_id = ?", (user_id,))
 
 
@@ -375,7 +386,7 @@ def install(hub: Hub) -> None:
         def handler(req: ApiRequest) -> dict[str, Any]:
             body = req.body()
             requested_username(req)
-            raise social_failure(provider, body)
+            raise social_failure(provider, body, authenticating=True)
         return handler
 
     def refresh(req: ApiRequest) -> dict[str, Any]:

@@ -11,7 +11,15 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ._apiutil import decode_cursor, encode_cursor, int_value, is_uuid, limit_param, pg_json, time_s, time_us
-from ._http import FAILED_PRECONDITION, INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, ApiFailure, ApiRequest
+from ._http import (
+    FAILED_PRECONDITION,
+    INTERNAL,
+    INVALID_ARGUMENT,
+    NOT_FOUND,
+    PERMISSION_DENIED,
+    ApiFailure,
+    ApiRequest,
+)
 from ._leaderboard_defs import BoardDef
 
 if TYPE_CHECKING:
@@ -65,6 +73,18 @@ def _order_sql(board: BoardDef) -> str:
     return f"score {d}, subscore {d}, update_time ASC, owner_id ASC"
 
 
+def _rank(board: BoardDef, rank: int) -> int | None:
+    """A rank from Nakama's rank cache: none (0) on a board created without ``enable_ranks``."""
+    return rank if board.enable_ranks else None
+
+
+def _check_not_negative(values: tuple[int, int], tournament: bool) -> None:
+    """Nakama's record table refuses a negative score or subscore; the write fails as an internal error."""
+    if min(values) < 0:
+        raise ApiFailure(INTERNAL, "Error writing score to tournament." if tournament
+                         else "Error writing score to leaderboard.")
+
+
 def _record_wire(board: BoardDef, row: Any, rank: int | None) -> dict[str, Any]:
     out: dict[str, Any] = {"leaderboard_id": board.id, "owner_id": row["owner_id"], "username": row["username"]}
     if row["score"]:
@@ -115,11 +135,14 @@ def install(hub: Hub) -> None:
         return db.all(f"SELECT * FROM leaderboard_record WHERE leaderboard_id = ? AND expiry_time = ?"
                       f" ORDER BY {_order_sql(board)}", (board.id, expiry))
 
-    def page(board: BoardDef, rows: list[Any], offset: int, limit: int, expiry: int) -> dict[str, Any]:
+    def page(board: BoardDef, rows: list[Any], offset: int, limit: int, expiry: int,
+             positional: bool = True) -> dict[str, Any]:
+        """One page of records; ``positional``: ranks by position even when the board's ranks are off."""
         out: dict[str, Any] = {}
         chunk = rows[offset:offset + limit]
         if chunk:
-            out["records"] = [_record_wire(board, r, offset + i + 1) for i, r in enumerate(chunk)]
+            out["records"] = [_record_wire(board, r, offset + i + 1 if positional else _rank(board, offset + i + 1))
+                              for i, r in enumerate(chunk)]
         if offset + limit < len(rows) and chunk:
             out["next_cursor"] = encode_cursor({"b": board.id, "e": expiry, "o": offset + limit})
         if offset > 0 and chunk:
@@ -150,10 +173,11 @@ def install(hub: Hub) -> None:
             out = page(board, rows, cursor_offset(board, req.q("cursor"), expiry), limit, expiry)
         if owner_ids:
             wanted = set(owner_ids)
-            owners = [_record_wire(board, r, i + 1) for i, r in enumerate(rows) if r["owner_id"] in wanted]
+            owners = [_record_wire(board, r, _rank(board, i + 1)) for i, r in enumerate(rows)
+                      if r["owner_id"] in wanted]
             if owners:
                 out["owner_records"] = owners
-        if rows:
+        if rows and board.enable_ranks:
             out["rank_count"] = str(len(rows))
         return out
 
@@ -175,8 +199,8 @@ def install(hub: Hub) -> None:
                 offset = 0
             else:
                 offset = max(0, min(index - (limit - 1) // 2, len(rows) - limit))
-        out = page(board, rows, offset, limit, expiry)
-        if rows:
+        out = page(board, rows, offset, limit, expiry, positional=False)
+        if rows and board.enable_ranks:
             out["rank_count"] = str(len(rows))
         return out
 
@@ -215,6 +239,8 @@ def install(hub: Hub) -> None:
         if tournament and not board.is_active(now):
             raise ApiFailure(FAILED_PRECONDITION, "Tournament is not active and cannot accept new scores.")
         expiry = board.expiry_at(now)
+        if op != 4:  # the row Nakama proposes carries the given values, even when "best" keeps the old one
+            _check_not_negative((score, subscore), tournament)
         with db.transaction():
             row = db.one("SELECT * FROM leaderboard_record WHERE leaderboard_id = ? AND expiry_time = ?"
                          " AND owner_id = ?", (board.id, expiry, req.user_id))
@@ -226,6 +252,7 @@ def install(hub: Hub) -> None:
                 new_score, new_sub = (-score, -subscore) if op == 4 else (score, subscore)
                 if op == 4:
                     new_score, new_sub = max(new_score, 0), max(new_sub, 0)
+                _check_not_negative((new_score, new_sub), tournament)
                 db.execute("INSERT INTO leaderboard_record (leaderboard_id, owner_id, expiry_time, username, score,"
                            " subscore, num_score, metadata, create_time, update_time)"
                            " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
@@ -246,6 +273,7 @@ def install(hub: Hub) -> None:
                 else:
                     new = (max(old[0] - score, 0), max(old[1] - subscore, 0))
                 if update:
+                    _check_not_negative(new, tournament)
                     db.execute("UPDATE leaderboard_record SET score = ?, subscore = ?, num_score = num_score + 1,"
                                " metadata = COALESCE(?, metadata), username = ?, update_time = ?"
                                " WHERE leaderboard_id = ? AND expiry_time = ? AND owner_id = ?",
@@ -253,7 +281,7 @@ def install(hub: Hub) -> None:
         rows = ranked(board, expiry)
         for i, r in enumerate(rows):
             if r["owner_id"] == req.user_id:
-                wire = _record_wire(board, r, i + 1)
+                wire = _record_wire(board, r, _rank(board, i + 1))
                 wire["create_time"] = time_us(r["create_time"])
                 wire["update_time"] = time_us(r["update_time"])
                 return wire

@@ -69,6 +69,7 @@ class Hub:
     def __init__(self, config: DevServerConfig, server: Any = None) -> None:
         self.config = config
         self.server = server          # the DevServer facade (RpcContext.server)
+        self.outgoing_backlog = False  # some session's outgoing queue is filling up: readers yield (_ws.py)
         self.log = logging.getLogger("nakama_sync.devserver")
         self.db = Database(config.database)
         self.routes = RouteTable()

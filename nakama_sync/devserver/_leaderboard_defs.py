@@ -46,6 +46,7 @@ class BoardDef:
     max_size: int = 0
     max_num_score: int = 1000000
     join_required: bool = False
+    enable_ranks: bool = False
     cron: Cron | None = None
 
     # ---- periods ------------------------------------------------------------------------------
@@ -84,7 +85,8 @@ def make_board(board_id: str, *, sort_order: str | int = "desc", operator: str |
                reset_schedule: str | None = None, metadata: dict[str, Any] | str | None = None,
                authoritative: bool = False, tournament: bool = False, title: str = "", description: str = "",
                category: int = 0, start_time: int = 0, end_time: int = 0, duration: int = 0,
-               max_size: int = 0, max_num_score: int = 0, join_required: bool = False) -> BoardDef:
+               max_size: int = 0, max_num_score: int = 0, join_required: bool = False,
+               enable_ranks: bool = False) -> BoardDef:
     """Validate the options (raising ValueError) and build a :class:`BoardDef`."""
     if not isinstance(board_id, str) or not board_id or len(board_id) > 128:
         raise ValueError("leaderboard id must be a non-empty string of at most 128 characters")
@@ -111,4 +113,4 @@ def make_board(board_id: str, *, sort_order: str | int = "desc", operator: str |
                     metadata=meta, authoritative=authoritative, tournament=tournament, title=title,
                     description=description, category=category, start_time=start_time, end_time=end_time,
                     duration=duration, max_size=max_size, max_num_score=max_num_score or 1000000,
-                    join_required=join_required, cron=cron)
+                    join_required=join_required, enable_ranks=bool(enable_ranks), cron=cron)

@@ -6,12 +6,15 @@ gets the ``party`` reply, then an extra ``party`` push without cid or label, the
 ``party_presence_event``. Handlers that must order a reply before pushes send the reply themselves
 (``session.reply``) and return ``None``.
 
-Differences from Nakama, on purpose: ``GET /v2/party`` has no indexing lag (a new party is listed at
-once, a party that ended is gone at once); pending join requests of a closed socket are dropped.
+``GET /v2/party`` reads a listing index that, as Nakama's, takes in creates, label updates and ends in
+batches once a second (``party.label_update_interval_ms``): a new party is listed up to a second later.
+Like Nakama 3.40, a party created with ``max_size`` 0 never leaves the listing (Nakama never ends it).
+Difference from Nakama, on purpose: pending join requests of a closed socket are dropped.
 State lives in ``hub.parties`` (a :class:`PartyRegistry`), loop thread only.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Party", "PartyRegistry", "install"]
 
 _LABEL_MAX_BYTES = 2048
+_INDEX_INTERVAL_SEC = 1.0   # Nakama's party.label_update_interval_ms
 _PRESENCE_KEYS = ("user_id", "session_id", "username")
 
 
@@ -143,6 +147,29 @@ class PartyRegistry:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.parties: dict[str, Party] = {}
+        self.index: dict[str, dict[str, Any]] = {}                # what GET /v2/party lists, by party id
+        self._pending: dict[str, dict[str, Any] | None] = {}     # index changes not applied yet
+        self._flush_timer: asyncio.TimerHandle | None = None
+
+    # ---- the listing index ------------------------------------------------------------------
+    def reindex(self, party: Party, ended: bool = False) -> None:
+        """Queue the party's listing entry (or its removal) for the next index batch."""
+        if ended and party.max_size == 0:
+            return  # Nakama 3.40 never ends such a party: it stays listed
+        self._pending[party.party_id] = None if ended else {
+            "entry": _list_entry(party), "hidden": party.hidden, "open": party.open, "label": party.label,
+            "create_ns": party.create_ns}
+        if self._flush_timer is None:
+            self._flush_timer = asyncio.get_running_loop().call_later(_INDEX_INTERVAL_SEC, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_timer = None
+        pending, self._pending = self._pending, {}
+        for party_id, row in pending.items():
+            if row is None:
+                self.index.pop(party_id, None)
+            else:
+                self.index[party_id] = row
 
     def get(self, party_id: str) -> Party:
         party = self.parties.get(party_id)
@@ -161,6 +188,7 @@ class PartyRegistry:
 
     def end(self, party: Party) -> None:
         self.parties.pop(party.party_id, None)
+        self.reindex(party, ended=True)
         self.hub.matchmaker.remove_party_all(party.party_id)  # type: ignore[attr-defined]
 
     def add_member(self, party: Party, presence: dict[str, Any]) -> None:
@@ -210,16 +238,16 @@ class PartyRegistry:
             except (ValueError, UnicodeDecodeError) as exc:
                 raise ApiFailure(3, "Cursor is invalid or expired.") from exc
         found = []
-        for party in sorted(self.parties.values(), key=lambda p: p.create_ns):
-            if party.hidden or (open_filter is not None and party.open != open_filter):
+        for row in sorted(self.index.values(), key=lambda r: r["create_ns"]):
+            if row["hidden"] or (open_filter is not None and row["open"] != open_filter):
                 continue
-            if query is not None and query.score(*label_fields(party.label), prefix="label.") is None:
+            if query is not None and query.score(*label_fields(row["label"]), prefix="label.") is None:
                 continue
-            found.append(party)
+            found.append(row)
         page = found[offset:offset + limit]
         out: dict[str, Any] = {}
         if page:
-            out["parties"] = [_list_entry(p) for p in page]
+            out["parties"] = [dict(row["entry"]) for row in page]
         if offset + limit < len(found):
             out["cursor"] = base64.urlsafe_b64encode(str(offset + limit).encode()).decode().rstrip("=")
         return out
@@ -266,6 +294,7 @@ def install(hub: Hub) -> None:
         party = Party(f"{uuid.uuid4()}.{hub.config.node}", bool(msg.get("open")), bool(msg.get("hidden")),
                       max_size, label, members=[me], leader=me, create_ns=time.time_ns())
         reg.parties[party.party_id] = party
+        reg.reindex(party)
         session.reply(cid, {"party": party.wire(me, with_label=True)})
         if max_size:
             session.send({"party": party.wire(me, with_label=False)})
@@ -426,6 +455,7 @@ def install(hub: Hub) -> None:
         label = msg.get("label", "")
         _check_label(label, verb)
         party.label, party.open, party.hidden = label, bool(msg.get("open")), bool(msg.get("hidden"))
+        reg.reindex(party)
         out: dict[str, Any] = {"party_id": party.party_id}
         if label:
             out["label"] = label

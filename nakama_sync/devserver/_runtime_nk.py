@@ -195,10 +195,11 @@ class NakamaModule:
     # ---- leaderboards and tournaments -------------------------------------------------------
     def leaderboard_create(self, id: str, authoritative: bool = False, sort_order: str = "desc",
                            operator: str = "best", reset_schedule: str | None = None,
-                           metadata: dict[str, Any] | None = None) -> None:
-        """Declare a leaderboard (a no-op when it exists). Example: ``nk.leaderboard_create("wins", True)``"""
+                           metadata: dict[str, Any] | None = None, enable_ranks: bool = False) -> None:
+        """Declare a leaderboard (a no-op when it exists); records carry ranks only with ``enable_ranks``,
+        as in Nakama. Example: ``nk.leaderboard_create("wins", True, enable_ranks=True)``"""
         self._server.create_leaderboard(id, sort_order=sort_order, operator=operator, reset_schedule=reset_schedule,
-                                        metadata=metadata, authoritative=authoritative)
+                                        metadata=metadata, authoritative=authoritative, enable_ranks=enable_ranks)
 
     def _record_body(self, score: int, subscore: int, metadata: dict[str, Any] | None,
                      operator: str | None) -> dict[str, Any]:

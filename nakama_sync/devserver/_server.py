@@ -205,24 +205,29 @@ class DevServer:
 
     def create_leaderboard(self, id: str, sort_order: str = "desc", operator: str = "best",
                            reset_schedule: str | None = None, metadata: dict[str, Any] | None = None,
-                           authoritative: bool = False) -> None:
+                           authoritative: bool = False, enable_ranks: bool = False) -> None:
         """Declare a leaderboard (a no-op when it exists), before or after ``start()``.
 
         ``operator``: best, set, incr or decr; ``reset_schedule``: a 5-field UTC cron (simplified).
-        Example: ``server.create_leaderboard("weekly", sort_order="desc", operator="best")``
+        ``enable_ranks``: as in Nakama, records carry a rank (and listings a ``rank_count``) only when
+        it is True; otherwise only plain listings number their rows.
+        Example: ``server.create_leaderboard("weekly", sort_order="desc", operator="best", enable_ranks=True)``
         Any thread (including server code running on the server's own thread).
         """
         from ._leaderboard_defs import make_board
         self._declare_board(make_board(id, sort_order=sort_order, operator=operator,
                                        reset_schedule=reset_schedule, metadata=metadata,
-                                       authoritative=authoritative))
+                                       authoritative=authoritative, enable_ranks=enable_ranks))
 
     def create_tournament(self, id: str, sort_order: str = "desc", operator: str = "best",
                           reset_schedule: str | None = None, metadata: dict[str, Any] | None = None,
                           title: str = "", description: str = "", category: int = 0, start_time: int = 0,
                           end_time: int = 0, duration: int = 3600, max_size: int = 0, max_num_score: int = 0,
-                          join_required: bool = False, authoritative: bool = False) -> None:
+                          join_required: bool = False, authoritative: bool = False,
+                          enable_ranks: bool = False) -> None:
         """Declare a tournament (a no-op when it exists); times are unix seconds, ``start_time`` 0 = now.
+
+        ``enable_ranks``: as for :meth:`create_leaderboard`.
 
         Example: ``server.create_tournament("cup", title="Cup", duration=3600, join_required=True)``
         Any thread (including server code running on the server's own thread).
@@ -233,7 +238,8 @@ class DevServer:
                                        authoritative=authoritative, tournament=True, title=title,
                                        description=description, category=category, start_time=start_time,
                                        end_time=end_time, duration=duration, max_size=max_size,
-                                       max_num_score=max_num_score, join_required=join_required))
+                                       max_num_score=max_num_score, join_required=join_required,
+                                       enable_ranks=enable_ranks))
 
     def _declare_board(self, board: Any) -> None:
         with self._lock:

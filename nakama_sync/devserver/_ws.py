@@ -43,6 +43,9 @@ _PRESENCE_FIELDS = {"user_id": "string", "session_id": "string", "username": "st
                     "persistence": "bool", "status": "StringValue"}
 
 
+# frames queued for one session that make the readers yield to the writers (the queue holds 64)
+_BACKLOG = 8
+
 # what writing to a dying connection raises (ConnectionResetError is an OSError)
 _IO_ERRORS = (OSError, asyncio.TimeoutError, RuntimeError)
 
@@ -98,7 +101,13 @@ class WsSession:
         self.send_raw(json.dumps(envelope, separators=(",", ":"), ensure_ascii=False))
 
     def send_raw(self, frame: str | bytes) -> None:
-        """Queue a frame exactly as given (text or binary); tests use it to inject bad frames."""
+        """Queue a frame exactly as given (text or binary); tests use it to inject bad frames.
+
+        The queue holds what this session's writer has not handed to the connection yet; the writer
+        drains it while routing goes on (a reader yields to the writers once a queue holds
+        ``_BACKLOG`` frames), so it fills only when the connection's buffers are full: a reader that
+        really falls behind.
+        """
         if self.closed:
             return
         if self.queue.qsize() >= self.hub.config.outgoing_queue_size:
@@ -107,6 +116,8 @@ class WsSession:
             self.close("session outgoing queue full")
             return
         self.queue.put_nowait(frame)
+        if self.queue.qsize() >= _BACKLOG:
+            self.hub.outgoing_backlog = True
 
     def reply(self, cid: str | None, body: dict[str, Any]) -> None:
         self.send({"cid": cid, **body} if cid else body)
@@ -154,18 +165,18 @@ def _convert(kind: str, value: Any) -> Any:
             raise _Malformed("not a bool")
         return value
     if kind in ("int32", "int64", "Int32Value"):
-        if isinstance(value, bool):
-            raise _Malformed("not an int")
-        if isinstance(value, int):
-            return value
         if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
-            try:
-                return int(value)
-            except ValueError as exc:
-                raise _Malformed("not an int") from exc
-        raise _Malformed("not an int")
+            value = int(value)
+        try:
+            number = int(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+        except ValueError:
+            number = None
+        if number is None:
+            raise _Malformed("not an int")
+        bits = 63 if kind == "int64" else 31
+        if not -(1 << bits) <= number < 1 << bits:  # out of range: malformed, as protojson has it
+            raise _Malformed("int out of range")
+        return number
     if kind == "double":
         if isinstance(value, bool):
             raise _Malformed("not a number")
@@ -254,6 +265,11 @@ async def websocket_view(request: web.Request) -> web.StreamResponse:
 
 
 async def _writer(session: WsSession) -> None:
+    """Hand queued frames to the connection, one at a time, in order (Nakama's per-session writer).
+
+    A send returns at once while the connection's buffer has room and waits only when it is full; a
+    peer that stops reading for good is ended by the liveness check (no pong within the pong wait).
+    """
     ws = session.ws
     while True:
         frame = await session.queue.get()
@@ -263,9 +279,9 @@ async def _writer(session: WsSession) -> None:
             continue
         try:
             if isinstance(frame, bytes):
-                await asyncio.wait_for(ws.send_bytes(frame), 5.0)
+                await ws.send_bytes(frame)
             else:
-                await asyncio.wait_for(ws.send_str(frame), 5.0)
+                await ws.send_str(frame)
         except _IO_ERRORS:
             session.closed = True
             break
@@ -316,6 +332,11 @@ async def _reader(session: WsSession) -> None:
             if session.silenced:
                 continue
             await _dispatch(session, msg.data)
+            if session.hub.outgoing_backlog:
+                # a burst already in the read buffer would otherwise be routed whole before any
+                # recipient's writer runs: let the writers drain their queues first
+                session.hub.outgoing_backlog = False
+                await asyncio.sleep(0)
         elif msg.type == WSMsgType.BINARY:
             session.close("received unexpected WebSocket message type")
         elif msg.type == WSMsgType.PING:
