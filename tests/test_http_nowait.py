@@ -175,6 +175,7 @@ def test_poll_inside_a_callback_is_refused(client: nakama_sync.Client) -> None:
     assert isinstance(errors[0], nakama_sync.NakamaError)
 
 
+@pytest.mark.devserver_only("forges a nearly expired token with the dev server's signing key")
 def test_refresh_on_a_worker_is_announced_in_poll(devserver: Any, target: Any) -> None:
     from .test_session import _expiring_session
     with target.client() as client:

@@ -16,9 +16,9 @@ from nakama_sync.devserver import DevServer
 
 from ._proxy import FAST, Events, Proxy
 from ._socket_helpers import pump_until
-from .conftest import EXTERNAL, unique
+from .conftest import unique
 
-pytestmark = pytest.mark.skipif(EXTERNAL, reason="needs the dev server with short token lifetimes")
+pytestmark = pytest.mark.devserver_only("starts a dev server issuing 2-second tokens")
 
 
 @pytest.fixture
