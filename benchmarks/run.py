@@ -40,6 +40,7 @@ BENCHMARKS = {
     "relay": "bench_relay",
     "json": "bench_json",
     "frame_budget": "bench_frame_budget",
+    "netcode": "bench_netcode",
 }
 
 

@@ -7,6 +7,9 @@ Or two players side by side in one window:   python samples/pygame_squares.py --
 
 Move with the arrow keys (WASD for the right-hand player with --players 2). Press Enter to chat in the
 lobby, type, and press Enter again to send. Players find each other through the matchmaker.
+
+Feel the internet: ``--latency 150 --jitter 40 --loss 0.05`` (the embedded dev server only). Positions
+go out 20 times a second (unreliable); press I to toggle drawing the others interpolated (docs/netcode.md).
 """
 from __future__ import annotations
 
@@ -20,9 +23,10 @@ import pygame
 
 import nakama_sync
 from nakama_sync.integrations.pygame import NAKAMA_EVENT, PygameBridge
+from nakama_sync.netcode import FixedRateSender, SnapshotBuffer
 
 VIEW_W, VIEW_H, SIZE, SPEED = 480, 360, 28, 180.0   # a view per local player; square size; pixels/s
-OP_POSITION = 1                                      # our op code for "here is my position"
+OP_POSITION, RATE = 1, 20                            # our op code for "here is my position"; sends/s
 KEYS = [  # (left, right, up, down) for local player 0 (left view) and 1
     (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN),
     (pygame.K_a, pygame.K_d, pygame.K_w, pygame.K_s),
@@ -50,7 +54,9 @@ class Player:
         self.others: dict[str, tuple[float, float, str]] = {}   # session id -> (x, y, user id)
         self.moves_seen: dict[str, int] = {}                      # session id -> positions received
         self.match_id: str | None = None
-        self.sent = (-1.0, -1.0)
+        self.sender = FixedRateSender(RATE, self.send_position)   # 20 Hz whatever the frame rate
+        self.remote = SnapshotBuffer(delay=0.1)   # others' positions, drawn 100 ms behind, smoothly
+        self.smooth = True                        # I toggles: interpolated, or as received
         self.chat: deque[str] = deque(maxlen=5)
         self.status = "looking for a match..."
         # The lobby chat room, and a matchmaker ticket: the server matches 2 players of the same room.
@@ -63,16 +69,15 @@ class Player:
         if name == "received_matchmaker_matched":            # the matchmaker found us a partner
             match = self.socket.join_match(token=payload.token)
             self.match_id, self.status = match.match_id, "in a match"
-            self.sent = (-1.0, -1.0)                          # send our position at once
         elif name == "received_match_presence":              # someone joined or left the match
             for p in payload.leaves:
                 self.others.pop(p.session_id, None)
-            if payload.joins:
-                self.sent = (-1.0, -1.0)                      # newcomers need our position
+                self.remote.remove(p.session_id)
         elif name == "received_match_state" and payload.op_code == OP_POSITION:
             sid = payload.presence.session_id
             pos = json.loads(payload.data)
             self.others[sid] = (pos["x"], pos["y"], payload.presence.user_id)
+            self.remote.push(sid, pos.get("tick", 0) / RATE, (pos["x"], pos["y"]))   # tick: its time
             self.moves_seen[sid] = self.moves_seen.get(sid, 0) + 1
         elif name == "received_channel_message":
             self.chat.append(f"{payload.username}: {payload.content.get('text', '')}")
@@ -80,13 +85,15 @@ class Player:
             self.status, self.match_id = "disconnected", None
 
     def update(self, dt: float, dx: float, dy: float) -> None:
-        """Move, and tell the match when our position changed (fire-and-forget match state)."""
+        """Move, and tell the match where we are, RATE times a second (fire-and-forget match state)."""
         self.x = min(max(self.x + dx * SPEED * dt, 0), VIEW_W - SIZE)
         self.y = min(max(self.y + dy * SPEED * dt, 0), VIEW_H - 110 - SIZE)
-        if self.match_id and self.socket.is_connected and (round(self.x), round(self.y)) != self.sent:
-            self.sent = (round(self.x), round(self.y))
-            data = json.dumps({"x": self.sent[0], "y": self.sent[1]}).encode()
-            self.socket.send_match_state(self.match_id, OP_POSITION, data)
+        if self.match_id and self.socket.is_connected:
+            self.sender.update()                               # calls send_position on each new tick
+
+    def send_position(self, tick: int) -> None:
+        data = json.dumps({"x": round(self.x), "y": round(self.y), "tick": tick}).encode()
+        self.socket.send_match_state(self.match_id or "", OP_POSITION, data, reliable=False)
 
     def say(self, text: str) -> None:
         self.socket.write_chat_message(self.channel.id, {"text": text})
@@ -95,12 +102,17 @@ class Player:
         view.fill((24, 26, 36))
         for gx in range(0, VIEW_W, 40):                        # a faint grid
             pygame.draw.line(view, (34, 38, 52), (gx, 0), (gx, VIEW_H - 110))
-        for x, y, user_id in self.others.values():             # the others, where the network says
+        for sid, (x, y, user_id) in self.others.items():       # the others, where the network says
+            if self.smooth:                                    # an outline where the last message said
+                pygame.draw.rect(view, color_of(user_id), (x, y, SIZE, SIZE), 1)
+                x, y = self.remote.sample(sid) or (x, y)
             pygame.draw.rect(view, color_of(user_id), (x, y, SIZE, SIZE))
         me = pygame.Rect(round(self.x), round(self.y), SIZE, SIZE)
         pygame.draw.rect(view, color_of(self.session.user_id), me)
         pygame.draw.rect(view, (255, 255, 255), me, 2)          # a white border marks "you"
-        view.blit(font.render(f"{self.session.username}: {self.status}", True, (220, 220, 220)), (8, 6))
+        smooth = "interpolated" if self.smooth else "raw"
+        view.blit(font.render(f"{self.session.username}: {self.status} ({smooth}: I)", True, (220, 220, 220)),
+                  (8, 6))
         pygame.draw.rect(view, (12, 13, 20), (0, VIEW_H - 110, VIEW_W, 110))   # the chat box
         for i, line in enumerate(self.chat):
             view.blit(font.render(line, True, (180, 200, 255)), (8, VIEW_H - 104 + 18 * i))
@@ -161,6 +173,9 @@ class Game:
             if self.typing:
                 self.players[0].say(self.typing)
             self.typing = "" if self.typing is None else None
+        elif self.typing is None and event.key == pygame.K_i:   # interpolation on/off
+            for player in self.players:
+                player.smooth = not player.smooth
         elif self.typing is not None:
             if event.key == pygame.K_ESCAPE:
                 self.typing = None
@@ -185,13 +200,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--auto", action="store_true", help="squares move by themselves")
     parser.add_argument("--frames", type=int, default=0, help="quit after this many frames (0: never)")
     parser.add_argument("--screenshot", help="save the last frame to this PNG file")
+    for flag, unit in (("--latency", "ms one-way"), ("--jitter", "ms +-"), ("--loss", "0..1, unreliable data")):
+        parser.add_argument(flag, type=float, default=0.0, help=f"dev server network condition ({unit})")
     args = parser.parse_args(argv)
 
     server = None
+    if args.host is not None and (args.latency or args.jitter or args.loss):
+        print("--latency, --jitter and --loss apply to the embedded dev server only (no --host)")
     if args.host is None:   # no server given: run the dev server in this process, on --port
         from nakama_sync.devserver import DevServer
         try:
-            server = DevServer(port=args.port, matchmaker_interval_sec=1.0).start()
+            server = DevServer(port=args.port, matchmaker_interval_sec=1.0, latency_ms=args.latency,
+                               jitter_ms=args.jitter, loss=args.loss).start()
         except (OSError, RuntimeError) as exc:               # most often: the port is taken
             print(f"port {args.port} busy or unusable: pass --port N (0 = any free port) or --host ({exc})")
             return 1

@@ -80,11 +80,15 @@ def test_promote_demote_kick_ban(client, new_session):
     assert b.user_id not in _members(client, a, g.id)
     client.ban_group_users(a, g.id, [c.user_id])
     assert c.user_id not in _members(client, a, g.id)
-    with pytest.raises(ApiError):
-        client.join_group(c, g.id)
-    with pytest.raises(ApiError):  # a plain member cannot add users
-        client.join_group(b, g.id)
+    client.join_group(c, g.id)   # a banned user's join is accepted and changes nothing (as Nakama)
+    assert c.user_id not in _members(client, a, g.id)
+    banned = client.list_group_users(a, g.id, state=4).group_users  # banned (no GroupUserState name)
+    assert [m.user.id for m in banned] == [c.user_id]
+    client.join_group(b, g.id)
+    with pytest.raises(ApiError) as exc:  # a plain member cannot add users
         client.add_group_users(b, g.id, [c.user_id])
+    assert (exc.value.status_code, exc.value.grpc_code, exc.value.message) == \
+        (404, 5, "Group not found or permission denied.")
 
 
 def test_list_group_users_walks_pages(client, new_session):
@@ -97,3 +101,50 @@ def test_list_group_users_walks_pages(client, new_session):
     assert [len(p.group_users) for p in got] == [2, 2, 1]
     assert got[0].group_users[0].user.id == a.user_id
     assert client.list_groups(a, name=g.name, limit=1).groups[0].edge_count == 5
+
+
+# (actor, operation, target) -> the target's state afterwards (None: no longer in the group), as a real
+# Nakama 3.40 answers. Ranks: sa superadmin, sa2 second superadmin, ad/ad2 admins, me/me2 members,
+# jr join request, bn banned, out not in the group.
+_RULES = [
+    ("sa", "kick", "sa2", None), ("sa", "kick", "bn", None), ("ad", "kick", "bn", None), ("ad", "kick", "ad2", 1),
+    ("ad", "kick", "jr", None), ("me", "kick", "me2", 2), ("sa", "ban", "sa2", 4), ("sa", "ban", "out", None),
+    ("ad", "ban", "out", None), ("ad", "ban", "me2", 4), ("ad", "ban", "ad2", 1), ("sa", "promote", "jr", 3),
+    ("sa", "promote", "ad2", 0), ("ad", "promote", "me2", 1), ("ad", "promote", "ad2", 1),
+    ("ad", "demote", "ad2", 2), ("ad", "demote", "sa2", 0), ("sa", "demote", "sa2", 1), ("sa", "demote", "me2", 2),
+]
+
+
+@pytest.fixture(scope="module")
+def cast(target):
+    c = target.client()
+    try:
+        yield {r: c.authenticate_device(unique(f"rank-{r}"))
+               for r in ("sa", "sa2", "ad", "ad2", "me", "me2", "jr", "bn", "out")}
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize(("actor", "op", "who", "after"), _RULES, ids=[" ".join(r[:3]) for r in _RULES])
+def test_admin_operations_follow_nakamas_ranks(client, cast, actor, op, who, after):
+    sa = cast["sa"]
+    g = client.create_group(sa, unique("ranks"), open=False)
+    client.add_group_users(sa, g.id, [cast[r].user_id for r in ("sa2", "ad", "ad2", "me", "me2", "bn")])
+    client.promote_group_users(sa, g.id, [cast[r].user_id for r in ("sa2", "ad", "ad2")])
+    client.promote_group_users(sa, g.id, [cast["sa2"].user_id])
+    client.ban_group_users(sa, g.id, [cast["bn"].user_id])
+    client.join_group(cast["jr"], g.id)
+    states = {**_members(client, sa, g.id), **{m.user.id: m.state for m in items(
+        client.list_group_users, sa, g.id, state=4, limit=100)}}
+    assert [states.get(cast[r].user_id) for r in ("sa", "sa2", "ad", "ad2", "me", "me2", "jr", "bn", "out")] == \
+        [0, 0, 1, 1, 2, 2, 3, 4, None]
+    method = getattr(client, f"{op}_group_users")
+    if actor == "me":
+        with pytest.raises(ApiError) as err:
+            method(cast[actor], g.id, [cast[who].user_id])
+        assert (err.value.status_code, err.value.grpc_code) == (404, 5)
+    else:
+        method(cast[actor], g.id, [cast[who].user_id])
+    states = {**_members(client, sa, g.id), **{m.user.id: m.state for m in items(
+        client.list_group_users, sa, g.id, state=4, limit=100)}}
+    assert states.get(cast[who].user_id) == after

@@ -106,7 +106,7 @@ def test_authoritative_leaderboard_takes_runtime_scores_only(rt: Rt) -> None:
     rt.nk.leaderboard_create(board, authoritative=True, sort_order="desc", operator="incr", enable_ranks=True)
     a, b = rt.user(), rt.user()
     refused = rt.http(a, "POST", f"/v2/leaderboard/{board}", json={"score": "5"})
-    assert (refused.status_code, refused.json()["message"]) == (403, "Leaderboard only allows authoritative submissions.")
+    assert (refused.status_code, refused.json()["message"]) == (403, "Leaderboard only allows authoritative score submissions.")
     rt.nk.leaderboard_record_write(board, a.user_id, a.username, 1)
     record = rt.nk.leaderboard_record_write(board, a.user_id, a.username, 2, metadata={"last": "win"})
     assert (record["score"], record["num_score"], record["rank"]) == ("3", 2, "1")

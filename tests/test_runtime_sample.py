@@ -89,11 +89,13 @@ def test_the_server_validates_movement(rt: Rt) -> None:
         rejected = cheat.wait_for(lambda f: f.get("match_data", {}).get("op_code") == "3")["match_data"]
         assert json.loads(base64.b64decode(rejected["data"])) == {"reason": "bad input"}
     assert state()["players"][cheat.session_id]["x"] == before["x"]      # rejected wishes moved nothing
+    first = state()      # read before the wish, so the move it causes always falls between first and last
     cheat.send({"match_data_send": {"match_id": match_id, "op_code": 1,
                                     "data": base64.b64encode(b'{"dx": 1, "dy": 0}').decode()}})
-    first = state()
-    last = first
-    for _ in range(3):
+    last = state()
+    for _ in range(40):  # each state() waits for the next tick's broadcast (bounded by wait_for's deadline)
+        if last["players"][cheat.session_id]["x"] != first["players"][cheat.session_id]["x"]:
+            break
         last = state()
     moved = last["players"][cheat.session_id]["x"] - first["players"][cheat.session_id]["x"]
     ticks = last["tick"] - first["tick"]

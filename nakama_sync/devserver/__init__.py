@@ -20,6 +20,7 @@ import importlib
 import typing
 
 if typing.TYPE_CHECKING:
+    from ._conditions import InvalidConditions, NetworkConditions
     from ._config import DevServerConfig
     from ._hub import RpcContext
     from ._runtime import RuntimeFunctionError
@@ -28,14 +29,15 @@ if typing.TYPE_CHECKING:
     from ._runtime_nk import NakamaModule
     from ._server import DevServer
 
-__all__ = ["DevServer", "DevServerConfig", "Initializer", "ModuleLoadError", "NakamaModule", "RpcContext",
-           "RuntimeFunctionError"]
+__all__ = ["DevServer", "DevServerConfig", "Initializer", "InvalidConditions", "ModuleLoadError", "NakamaModule",
+           "NetworkConditions", "RpcContext", "RuntimeFunctionError"]
 
 MISSING_EXTRA = ('the nakama-sync dev server needs the "devserver" extra: '
                  'python -m pip install "nakama-sync[devserver]"')
 _HOMES = {"DevServer": "._server", "DevServerConfig": "._config", "RpcContext": "._hub",
           "RuntimeFunctionError": "._runtime", "Initializer": "._runtime_hooks", "ModuleLoadError": "._runtime_loader",
-          "NakamaModule": "._runtime_nk"}
+          "NakamaModule": "._runtime_nk",
+          "InvalidConditions": "._conditions", "NetworkConditions": "._conditions"}
 
 
 def require_extra() -> None:

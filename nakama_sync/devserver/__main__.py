@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print(f"error: {MISSING_EXTRA}", file=sys.stderr)
         return 2
+    from ._conditions import InvalidConditions, NetworkConditions
     from ._runtime_loader import ModuleLoadError
     from ._server import DevServer
 
@@ -58,15 +59,28 @@ def main(argv: list[str] | None = None) -> int:
                         help="load server code: every *.py in DIR (or one file) with an init_module(ctx, logger, "
                         "nk, initializer) registering RPCs, hooks and match handlers (docs/runtime.md); "
                         "may be given more than once; edits take effect on restart")
+    net = parser.add_argument_group("network conditions", "make loopback feel like the internet (per socket, each way)")
+    net.add_argument("--latency", type=float, default=0.0, metavar="MS", help="one-way delay added each way")
+    net.add_argument("--jitter", type=float, default=0.0, metavar="MS", help="random +/- variation of the delay")
+    net.add_argument("--loss", type=float, default=0.0, metavar="P", help="0..1: drop unreliable match data")
+    net.add_argument("--bandwidth", type=float, default=0.0, metavar="KBPS", help="kbit/s cap (0: none)")
+    net.add_argument("--http-latency", type=float, metavar="MS", help="per HTTP request (default: 2x latency)")
+    net.add_argument("--seed", type=int, default=0, help="seed of the random delays and drops")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        NetworkConditions(args.latency, args.jitter, args.loss, args.bandwidth)
+    except InvalidConditions as exc:
+        parser.error(str(exc))
     server = DevServer(args.host, args.port, database=args.database, server_key=args.server_key,
                        http_key=args.http_key, node=args.node, token_expiry_sec=args.token_expiry_sec,
                        refresh_token_expiry_sec=args.refresh_token_expiry_sec,
                        matchmaker_interval_sec=args.matchmaker_interval_sec,
-                       ssl_certificate=args.ssl_certificate, ssl_private_key=args.ssl_private_key)
+                       ssl_certificate=args.ssl_certificate, ssl_private_key=args.ssl_private_key,
+                       latency_ms=args.latency, jitter_ms=args.jitter, loss=args.loss, bandwidth_kbps=args.bandwidth,
+                       http_latency_ms=args.http_latency, conditions_seed=args.seed)
     if args.config:
         _load_config(server, args.config)
     server.start()

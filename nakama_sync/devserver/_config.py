@@ -39,3 +39,10 @@ class DevServerConfig:
     ssl_private_key: str | None = None
     # server code (--modules, see docs/runtime.md): what ctx.env holds, as Nakama's runtime.env
     runtime_env: dict[str, str] = field(default_factory=dict)
+    # network conditions (not in Nakama; see _conditions.py): per session, each way; 0 = loopback
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    loss: float = 0.0                   # 0..1, unreliable match data only
+    bandwidth_kbps: float = 0.0         # 0 = no cap
+    http_latency_ms: float | None = None   # None = 2 * latency_ms
+    conditions_seed: int = 0

@@ -35,7 +35,7 @@ from ._http import (
 if TYPE_CHECKING:
     from ._hub import Hub
 
-__all__ = ["Accounts", "check_id", "check_username", "install", "rfc3339"]
+__all__ = ["Accounts", "check_id", "check_username", "install", "rfc3339", "social_credential_given"]
 
 MIGRATIONS = [
     """
@@ -86,6 +86,9 @@ _INVALID_ID = re.compile(r"[\x00-\x1f\x7f\s]")
 _INVALID_USERNAME = re.compile(r"[\x00-\x1f\x7f]|\[\]")
 _EMAIL = re.compile(r"^.+@.+\..+$", re.DOTALL)
 _USERNAME_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# session_token.revoked bits: 1 every token of the id ("log out everywhere", and rows written before the
+# two were told apart), 2 the session token, 4 the refresh token
+_REVOKED_ALL, _REVOKED_SESSION, _REVOKED_REFRESH = 1, 2, 4
 _PBKDF2_ROUNDS = 10_000   # a dev server: cheap enough for tests, still a real KDF
 
 # The unconfigured answers of a default Nakama for the social providers: (code, message) for a
@@ -149,18 +152,24 @@ def check_username(value: Any) -> str:
     return value
 
 
-def check_email(email: Any, password: Any) -> tuple[str, str]:
-    """Validate an email and password; returns (lowercased email, password)."""
-    if not isinstance(email, str) or not isinstance(password, str) or not email:
+def check_email(email: Any, password: Any, linking: bool = False) -> tuple[str, str]:
+    """Validate an email and password; returns (lowercased email, password). Linking asks for the
+    password's length before the address's format (and for a password at all), as Nakama does."""
+    email = email if isinstance(email, str) else ""
+    password = password if isinstance(password, str) else ""
+    if not email or (linking and not password):
         raise ApiFailure(INVALID_ARGUMENT, "Email address and password is required.")
     if _INVALID_ID.search(email):
         raise ApiFailure(INVALID_ARGUMENT, "Invalid email address, no spaces or control characters allowed.")
+    short = ApiFailure(INVALID_ARGUMENT, "Password must be at least 8 characters long.")
+    if linking and len(password) < 8:
+        raise short
     if not _EMAIL.match(email):
         raise ApiFailure(INVALID_ARGUMENT, "Invalid email address format.")
     if not 10 <= _nbytes(email) <= 255:
         raise ApiFailure(INVALID_ARGUMENT, "Invalid email address, must be 10-255 bytes.")
     if len(password) < 8:
-        raise ApiFailure(INVALID_ARGUMENT, "Password must be at least 8 characters long.")
+        raise short
     return email.lower(), password
 
 
@@ -179,6 +188,13 @@ def verify_password(password: str, stored: str | None) -> bool:
     except ValueError:
         return False
     return hmac.compare_digest(actual.hex(), digest)
+
+
+def social_credential_given(provider: str, body: dict[str, Any]) -> bool:
+    """True when ``body`` carries the provider's credential (for GameCenter: every one of its fields)."""
+    if provider == "gamecenter":
+        return all(body.get(name) not in (None, "", "0", 0) for name, _ in _GAMECENTER_FIELDS)
+    return bool(body.get(_SOCIAL[provider][0]))
 
 
 def social_failure(provider: str, body: dict[str, Any], authenticating: bool = False) -> ApiFailure:
@@ -277,22 +293,27 @@ class Accounts:
         reply["refresh_token"] = refresh
         return reply
 
-    def is_token_revoked(self, claims: dict[str, Any]) -> bool:
+    def is_token_revoked(self, claims: dict[str, Any], refresh: bool = False) -> bool:
+        """True when the session token (``refresh``: the refresh token) of ``claims`` was logged out."""
         tid = claims.get("tid")
         if not isinstance(tid, str):
             return False
         row = self.db.one("SELECT revoked FROM session_token WHERE tid = ?", (tid,))
-        return bool(row and row[0])
+        return bool(row and row[0] & (_REVOKED_ALL | (_REVOKED_REFRESH if refresh else _REVOKED_SESSION)))
 
-    def revoke(self, tid: str, user_id: str) -> None:
-        self.db.execute("INSERT INTO session_token (tid, user_id, exp, revoked) VALUES (?, ?, ?, 1) "
-                        "ON CONFLICT (tid) DO UPDATE SET revoked = 1",
-                        (tid, user_id, int(time.time()) + self.hub.config.refresh_token_expiry_sec))
+    def revoke(self, tid: str, user_id: str, refresh: bool = False) -> None:
+        """Log out the session token of ``tid`` (``refresh``: its refresh token); as in Nakama, the two
+        tokens that share an id are logged out one by one."""
+        flag = _REVOKED_REFRESH if refresh else _REVOKED_SESSION
+        self.db.execute("INSERT INTO session_token (tid, user_id, exp, revoked) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (tid) DO UPDATE SET revoked = revoked | excluded.revoked",
+                        (tid, user_id, int(time.time()) + self.hub.config.refresh_token_expiry_sec, flag))
 
     def revoke_all(self, user_id: str) -> None:
         """Logout everywhere: every token of the user issued so far dies. (Nakama counts whole seconds:
         a token issued in the same second as the logout survives it there; here it does not.)"""
-        self.db.execute("UPDATE session_token SET revoked = 1 WHERE user_id = ?", (user_id,))
+        self.db.execute("UPDATE session_token SET revoked = ? WHERE user_id = ?", (_REVOKED_ALL, user_id))
+        self.hub.tokens_invalidated_at[user_id] = int(time.time())   # socket upgrades (_revocation)
 
 
 def _random_username() -> str:
@@ -356,7 +377,8 @@ def install(hub: Hub) -> None:
     def auth_email(req: ApiRequest) -> dict[str, Any]:
         body = req.body()
         email, password = body.get("email"), body.get("password")
-        if email in (None, "") and isinstance(password, str):   # username + password login
+        if email in (None, ""):   # username + password login
+            password = password if isinstance(password, str) else ""
             if len(password) < 8:
                 raise ApiFailure(INVALID_ARGUMENT, "Password must be at least 8 characters long.")
             username = requested_username(req)
@@ -384,9 +406,10 @@ def install(hub: Hub) -> None:
 
     def auth_social(provider: str) -> Callable[[ApiRequest], dict[str, Any]]:
         def handler(req: ApiRequest) -> dict[str, Any]:
-            body = req.body()
-            requested_username(req)
-            raise social_failure(provider, body, authenticating=True)
+            failure = social_failure(provider, req.body(), authenticating=True)
+            if failure.code != INVALID_ARGUMENT and not _SOCIAL[provider][3]:
+                requested_username(req)   # asked after the credential and the configuration
+            raise failure
         return handler
 
     def refresh(req: ApiRequest) -> dict[str, Any]:
@@ -399,7 +422,7 @@ def install(hub: Hub) -> None:
         except _jwt.InvalidToken as exc:
             raise ApiFailure(UNAUTHENTICATED, "Refresh token invalid or expired.") from exc
         user_id, tid = claims.get("uid"), claims.get("tid")
-        if not isinstance(user_id, str) or not isinstance(tid, str) or accounts.is_token_revoked(claims):
+        if not isinstance(user_id, str) or not isinstance(tid, str) or accounts.is_token_revoked(claims, refresh=True):
             raise ApiFailure(UNAUTHENTICATED, "Refresh token invalid or expired.")
         row = accounts.row(user_id)
         if row is None:
@@ -419,8 +442,10 @@ def install(hub: Hub) -> None:
         if not token and not refresh_token:
             accounts.revoke_all(req.user_id)
             return {}
-        for value, key, message in ((token, hub.config.encryption_key, "Session token invalid."),
-                                    (refresh_token, hub.config.refresh_encryption_key, "Refresh token invalid.")):
+        logged_out: list[tuple[str, bool]] = []   # both are checked before either is logged out
+        for value, key, message, is_refresh in (
+                (token, hub.config.encryption_key, "Session token invalid.", False),
+                (refresh_token, hub.config.refresh_encryption_key, "Refresh token invalid.", True)):
             if not value:
                 continue
             try:
@@ -429,7 +454,9 @@ def install(hub: Hub) -> None:
                 raise ApiFailure(INVALID_ARGUMENT, message) from exc
             if claims.get("uid") != req.user_id or not isinstance(claims.get("tid"), str):
                 raise ApiFailure(INVALID_ARGUMENT, message)
-            accounts.revoke(claims["tid"], req.user_id)
+            logged_out.append((claims["tid"], is_refresh))
+        for tid, is_refresh in logged_out:
+            accounts.revoke(tid, req.user_id, refresh=is_refresh)
         return {}
 
     routes = hub.routes

@@ -10,8 +10,18 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from ._apiutil import decode_cursor, encode_cursor, is_uuid, keyset_page, limit_param, pg_json, time_s
-from ._http import FAILED_PRECONDITION, INVALID_ARGUMENT, UNAUTHENTICATED, ApiFailure, ApiRequest
+from ._apiutil import (
+    decode_cursor,
+    encode_cursor,
+    is_uuid,
+    keyset_page,
+    limit_param,
+    pg_json,
+    pg_refuses,
+    str_value,
+    time_s,
+)
+from ._http import FAILED_PRECONDITION, INTERNAL, INVALID_ARGUMENT, UNAUTHENTICATED, ApiFailure, ApiRequest
 
 if TYPE_CHECKING:
     from ._hub import Hub
@@ -91,6 +101,9 @@ def install(hub: Hub) -> None:
         for name in names:
             if not name:
                 raise ApiFailure(INVALID_ARGUMENT, "Username must not be empty.")
+        if pg_refuses(*names):
+            raise ApiFailure(INTERNAL, f"Error while trying to {verb} friends.")
+        for name in names:
             if name == req.username:
                 raise ApiFailure(INVALID_ARGUMENT, f"Cannot {verb} self{' as friend' if verb == 'add' else ''}.")
         found = [row["id"] for row in accounts().rows_by_usernames(names)]
@@ -195,10 +208,9 @@ def install(hub: Hub) -> None:
         offset = 0
         cursor = req.q("cursor")
         if cursor:
-            data = decode_cursor(cursor, "Cursor is invalid.")
-            if not isinstance(data, int) or data < 0:
+            (offset,) = decode_cursor(cursor, "Cursor is invalid.", (int,))
+            if offset < 0:
                 raise ApiFailure(INVALID_ARGUMENT, "Cursor is invalid.")
-            offset = data
         chunk = rows[offset:offset + limit]
         users = {r["id"]: r for r in accounts().rows_by_ids([r["user_id"] for r in chunk])}
         items = [{"referrer": r["referrer"], "user": accounts().user_wire(users[r["user_id"]])}
@@ -207,21 +219,26 @@ def install(hub: Hub) -> None:
         if items:
             out["friends_of_friends"] = items
         if offset + limit < len(rows):
-            out["cursor"] = encode_cursor(offset + limit)
+            out["cursor"] = encode_cursor([offset + limit])
         return out
 
-    def import_facebook(req: ApiRequest) -> dict[str, Any]:
+    def social_account(req: ApiRequest) -> str:
+        """The ``token`` of an AccountFacebook/AccountSteam body, with its ``vars`` type-checked."""
         body = req.body()
-        if not body.get("token"):
+        vars_ = body.get("vars")
+        if vars_ is not None and (not isinstance(vars_, dict) or not all(isinstance(v, str) for v in vars_.values())):
+            raise ApiFailure(INVALID_ARGUMENT, "invalid value for vars: a map of strings is expected")
+        return str_value(body.get("token"), "token") or ""
+
+    def import_facebook(req: ApiRequest) -> dict[str, Any]:
+        if not social_account(req):
             raise ApiFailure(INVALID_ARGUMENT, "Facebook token is required.")
         # The dev server cannot reach Facebook: answer as Nakama does for a token Facebook refuses.
         raise ApiFailure(UNAUTHENTICATED, "Could not authenticate Facebook profile.")
 
     def import_steam(req: ApiRequest) -> dict[str, Any]:
-        body = req.body()
-        if not body.get("token"):
-            raise ApiFailure(INVALID_ARGUMENT, "Steam token is required.")
-        raise ApiFailure(FAILED_PRECONDITION, "Steam friend import not available.")
+        social_account(req)
+        raise ApiFailure(FAILED_PRECONDITION, "Steam authentication is not configured.")
 
     hub.routes.add("GET", "/v2/friend", list_friends)
     hub.routes.add("POST", "/v2/friend", add)

@@ -18,10 +18,11 @@ from ._apiutil import (
     keyset_page,
     limit_param,
     pg_json,
+    pg_refuses,
     str_value,
     time_s,
 )
-from ._http import ALREADY_EXISTS, INVALID_ARGUMENT, NOT_FOUND, ApiFailure, ApiRequest
+from ._http import ALREADY_EXISTS, INTERNAL, INVALID_ARGUMENT, NOT_FOUND, ApiFailure, ApiRequest
 
 if TYPE_CHECKING:
     from ._hub import Hub
@@ -56,7 +57,14 @@ MIGRATIONS = [
 
 SUPERADMIN, ADMIN, MEMBER, JOIN_REQUEST, BANNED = 0, 1, 2, 3, 4
 _NOT_FOUND = "Group not found."
-_DENIED = "Group not found or you're not allowed to make this change."
+_DENIED = "Group not found or permission denied."
+_LIST_FAILED = "Error while trying to list groups."   # Nakama answers a bad group-list cursor with this 500
+# Postgres column sizes of Nakama's groups table: longer values (or a NUL) fail its query with 500
+_COLUMN_SIZES = {"name": 255, "description": 255, "avatar_url": 512, "lang_tag": 18}
+
+
+def _postgres_refuses(fields: dict[str, Any]) -> bool:
+    return any(isinstance(v, str) and pg_refuses(v, limit=_COLUMN_SIZES.get(k)) for k, v in fields.items())
 
 
 class Groups:
@@ -137,8 +145,14 @@ def install(hub: Hub) -> None:
         if chat is not None:
             chat.post_system_message(group_id, code, user_id, username)
 
+    def group_id(req: ApiRequest) -> str:
+        gid = req.match_info["group_id"]
+        if not is_uuid(gid):
+            raise ApiFailure(INVALID_ARGUMENT, "Group ID must be a valid ID.")
+        return gid
+
     def group_or_404(req: ApiRequest) -> Any:
-        row = groups.group(req.match_info["group_id"])
+        row = groups.group(group_id(req))
         if row is None:
             raise ApiFailure(NOT_FOUND, _NOT_FOUND)
         return row
@@ -154,8 +168,13 @@ def install(hub: Hub) -> None:
         if not name:
             raise ApiFailure(INVALID_ARGUMENT, "Group name must be set.")
         max_count = int_value(body.get("max_count"), "max_count") or 100
+        if not max_count < 2 ** 31:   # an int32 field
+            raise ApiFailure(INVALID_ARGUMENT, f"invalid value for int32 field max_count: {max_count}")
         if max_count < 1:
-            raise ApiFailure(INVALID_ARGUMENT, "Group max count must be >= 1.")
+            raise ApiFailure(INVALID_ARGUMENT, "Group max count must be >= 1 when set.")
+        texts = {key: str_value(body.get(key), key) for key in ("name", "description", "avatar_url", "lang_tag")}
+        if _postgres_refuses(texts):
+            raise ApiFailure(INTERNAL, "Error while trying to create group.")
         if db.one("SELECT 1 FROM groups WHERE name = ?", (name,)) is not None:
             raise ApiFailure(ALREADY_EXISTS, "Group name is in use.")
         gid, now = str(uuid.uuid4()), time.time()
@@ -170,9 +189,7 @@ def install(hub: Hub) -> None:
         return group_wire(groups.group(gid))
 
     def update(req: ApiRequest) -> dict[str, Any]:
-        row = group_or_404(req)
-        if groups.state(row["id"], req.user_id) not in (SUPERADMIN, ADMIN):
-            raise ApiFailure(NOT_FOUND, "Group not found or you're not allowed to update.")
+        gid = group_id(req)
         body = req.body()
         changes: dict[str, Any] = {}
         for key in ("name", "description", "lang_tag", "avatar_url"):
@@ -181,12 +198,21 @@ def install(hub: Hub) -> None:
                 changes[key] = value
         if changes.get("name") == "":
             raise ApiFailure(INVALID_ARGUMENT, "Group name cannot be empty.")
+        if changes.get("lang_tag") == "":
+            raise ApiFailure(INVALID_ARGUMENT, "Group language cannot be empty.")
         is_open = bool_value(body.get("open"), "open")
         if is_open is not None:
             changes["open"] = int(is_open)
+        row = groups.group(gid)
+        if row is None or groups.state(gid, req.user_id) not in (SUPERADMIN, ADMIN):
+            raise ApiFailure(NOT_FOUND, "Group not found or you're not allowed to update.")
+        if not changes:
+            raise ApiFailure(INVALID_ARGUMENT, "Specify at least one field to update.")
+        if _postgres_refuses(changes):
+            raise ApiFailure(INTERNAL, "Error while trying to update group.")
         if "name" in changes and db.one("SELECT 1 FROM groups WHERE name = ? AND id != ?",
                                         (changes["name"], row["id"])) is not None:
-            raise ApiFailure(ALREADY_EXISTS, "Group name is in use.")
+            raise ApiFailure(INVALID_ARGUMENT, "Group name is in use.")
         if changes:
             sets = ", ".join(f"{k} = ?" for k in changes)
             db.execute(f"UPDATE groups SET {sets}, update_time = ? WHERE id = ?",
@@ -194,10 +220,10 @@ def install(hub: Hub) -> None:
         return {}
 
     def delete(req: ApiRequest) -> dict[str, Any]:
-        row = group_or_404(req)
-        if groups.state(row["id"], req.user_id) != SUPERADMIN:
-            raise ApiFailure(NOT_FOUND, "Group not found or you're not allowed to delete.")
-        db.execute("DELETE FROM groups WHERE id = ?", (row["id"],))
+        gid = group_id(req)
+        if groups.state(gid, req.user_id) != SUPERADMIN:   # Nakama: InvalidArgument here, not NotFound
+            raise ApiFailure(INVALID_ARGUMENT, "Group not found or you're not allowed to delete.")
+        db.execute("DELETE FROM groups WHERE id = ?", (gid,))
         return {}
 
     # ---- listing ----------------------------------------------------------------------------------
@@ -205,6 +231,10 @@ def install(hub: Hub) -> None:
         limit = limit_param(req.q_int("limit"), 1, 1, 100)
         where, params = ["1 = 1"], []
         name = req.q("name")
+        if name and (req.q("lang_tag") or req.q_bool("open") is not None or req.q_int("members") is not None):
+            raise ApiFailure(INVALID_ARGUMENT, "name filter cannot be combined with any other filter")
+        if pg_refuses(name or "", req.q("lang_tag") or ""):
+            raise ApiFailure(INTERNAL, _LIST_FAILED)
         if name:
             if name.endswith("%"):
                 prefix = name[:-1]
@@ -225,7 +255,8 @@ def install(hub: Hub) -> None:
         if is_open is not None:
             where.append("open = ?")
             params.append(int(is_open))
-        rows, following = keyset_page(db, "groups", where, params, ("name", "id"), req.q("cursor"), limit)
+        rows, following = keyset_page(db, "groups", where, params, ("name", "id"), req.q("cursor"), limit,
+                                      kinds=(str, str), invalid=_LIST_FAILED, invalid_code=INTERNAL)
         out: dict[str, Any] = {}
         if rows:
             out["groups"] = [group_wire(r) for r in rows]
@@ -248,8 +279,7 @@ def install(hub: Hub) -> None:
         return keyset_page(db, "group_edge", where, params, ("state", "position"), req.q("cursor"), limit)
 
     def list_group_users(req: ApiRequest) -> dict[str, Any]:
-        row = group_or_404(req)
-        edges, following = edge_page(req, "group_id", row["id"])
+        edges, following = edge_page(req, "group_id", group_id(req))   # an unknown group lists nobody
         users = {u["id"]: u for u in accounts().rows_by_ids([e["user_id"] for e in edges])}
         out: dict[str, Any] = {}
         items = [{"user": accounts().user_wire(users[e["user_id"]]), "state": e["state"]}
@@ -263,7 +293,7 @@ def install(hub: Hub) -> None:
     def list_user_groups(req: ApiRequest) -> dict[str, Any]:
         user_id = req.match_info["user_id"]
         if not is_uuid(user_id):
-            raise ApiFailure(INVALID_ARGUMENT, "Expects a valid user ID.")
+            raise ApiFailure(INVALID_ARGUMENT, "Group ID must be a valid ID.")   # sic: Nakama 3.40's message
         edges, following = edge_page(req, "user_id", user_id)
         out: dict[str, Any] = {}
         items = []
@@ -281,14 +311,11 @@ def install(hub: Hub) -> None:
     def join(req: ApiRequest) -> dict[str, Any]:
         row = group_or_404(req)
         gid = row["id"]
-        state = groups.state(gid, req.user_id)
-        if state == BANNED:
-            raise ApiFailure(NOT_FOUND, _NOT_FOUND)
-        if state is not None:
-            return {}
+        if row["edge_count"] >= row["max_count"]:   # checked first, as Nakama does
+            raise ApiFailure(INVALID_ARGUMENT, "Group is full.")
+        if groups.state(gid, req.user_id) is not None:
+            return {}   # already a member, an invitee or banned: no change
         if row["open"]:
-            if row["edge_count"] >= row["max_count"]:
-                raise ApiFailure(INVALID_ARGUMENT, "Group is full.")
             groups.set_state(gid, req.user_id, MEMBER)
             system_message(gid, 3, req.user_id, req.username)
             return {}
@@ -300,9 +327,8 @@ def install(hub: Hub) -> None:
         return {}
 
     def leave(req: ApiRequest) -> dict[str, Any]:
-        row = group_or_404(req)
-        gid = row["id"]
-        state = groups.state(gid, req.user_id)
+        gid = group_id(req)
+        state = groups.state(gid, req.user_id)   # None also for an unknown group: nothing to leave
         if state is None or state == BANNED:
             return {}
         if state == SUPERADMIN:
@@ -317,32 +343,42 @@ def install(hub: Hub) -> None:
         return {}
 
     def user_ids(req: ApiRequest) -> list[str]:
+        """The ``user_ids`` query values, each a valid UUID, the caller left out (Nakama skips self)."""
         ids = req.q_all("user_ids")
-        if not ids:
-            raise ApiFailure(INVALID_ARGUMENT, "User IDs must be set.")
         for uid in ids:
             if not is_uuid(uid):
-                raise ApiFailure(INVALID_ARGUMENT, "Invalid user ID.")
-        return ids
+                raise ApiFailure(INVALID_ARGUMENT, "User ID must be a valid ID.")
+        return [uid for uid in ids if uid != req.user_id]
 
-    def caller_rank(req: ApiRequest, row: Any, allowed: tuple[int, ...]) -> int:
-        state = groups.state(row["id"], req.user_id)
-        if state not in allowed:
+    def admin_op(req: ApiRequest) -> tuple[Any, list[str], int] | None:
+        """(group row, user ids, caller's rank) of an admin operation; None when there is nothing to do.
+
+        As Nakama: the group id is checked, then the user ids, then the caller's rank (a caller who is
+        not an admin of an existing group gets 404 "Group not found or permission denied.").
+        """
+        gid = group_id(req)
+        if not req.q_all("user_ids"):
+            return None
+        ids = user_ids(req)
+        state = groups.state(gid, req.user_id)
+        row = groups.group(gid)
+        if state not in (SUPERADMIN, ADMIN) or row is None:
             raise ApiFailure(NOT_FOUND, _DENIED)
-        return state  # type: ignore[return-value]
+        return row, ids, state
 
     def add(req: ApiRequest) -> dict[str, Any]:
-        row = group_or_404(req)
-        ids = user_ids(req)
-        caller_rank(req, row, (SUPERADMIN, ADMIN))
+        op = admin_op(req)
+        if op is None:
+            return {}
+        row, ids, _ = op
         gid = row["id"]
         known = {u["id"]: u["username"] for u in accounts().rows_by_ids(ids)}
+        if any(uid not in known for uid in ids):
+            raise ApiFailure(INVALID_ARGUMENT, "One or more users not found.")
         for uid in ids:
-            if uid not in known:
-                continue
             state = groups.state(gid, uid)
-            if state is not None and state <= MEMBER:
-                continue
+            if state is not None and state != JOIN_REQUEST:
+                continue   # members stay, banned users stay banned
             if groups.group(gid)["edge_count"] >= row["max_count"]:
                 raise ApiFailure(INVALID_ARGUMENT, "Group is full.")
             groups.set_state(gid, uid, MEMBER)
@@ -351,50 +387,58 @@ def install(hub: Hub) -> None:
             system_message(gid, 4, uid, known[uid])
         return {}
 
+    def superadmins_besides(gid: str, uid: str) -> int:
+        return int(db.scalar("SELECT COUNT(*) FROM group_edge WHERE group_id = ? AND state = 0 AND user_id != ?",
+                             (gid, uid)))
+
     def kick_or_ban(req: ApiRequest, ban: bool) -> dict[str, Any]:
-        row = group_or_404(req)
-        ids = user_ids(req)
-        rank = caller_rank(req, row, (SUPERADMIN, ADMIN))
+        """As Nakama: a superadmin removes anyone but the last superadmin, an admin removes members,
+        join requests and bans; a ban then marks the removed user banned. Users without any edge (and
+        the caller) are skipped; kicking a banned user lifts the ban."""
+        op = admin_op(req)
+        if op is None:
+            return {}
+        row, ids, rank = op
         gid = row["id"]
         for uid in ids:
-            if uid == req.user_id:
-                raise ApiFailure(INVALID_ARGUMENT, "Cannot kick or ban self.")
             state = groups.state(gid, uid)
-            if state is not None and state != BANNED and state <= rank and rank != SUPERADMIN:
-                continue  # an admin cannot remove an admin or a superadmin
-            if state == SUPERADMIN:
-                continue  # superadmins are never kicked
-            if ban:
-                if state is None and accounts().row(uid) is None:
-                    continue
-                groups.set_state(gid, uid, BANNED)
-            elif state is not None and state != BANNED:
-                groups.remove(gid, uid)
-            else:
+            if state is None or (rank == ADMIN and state <= ADMIN):
                 continue
-            if state is not None and state <= MEMBER:
+            if state == SUPERADMIN and superadmins_besides(gid, uid) == 0:
+                continue
+            if ban:
+                groups.set_state(gid, uid, BANNED)
+            else:
+                groups.remove(gid, uid)
+            if state <= MEMBER:
                 system_message(gid, 8 if ban else 6, uid, username_of(uid))
         return {}
 
     def promote_or_demote(req: ApiRequest, promote: bool) -> dict[str, Any]:
-        row = group_or_404(req)
-        ids = user_ids(req)
-        rank = caller_rank(req, row, (SUPERADMIN, ADMIN))
+        """As Nakama: promote moves a member or an admin one rank up, never above or to the caller's
+        rank (join requests are accepted by ``add``, not promoted); demote moves an admin or a
+        superadmin of the caller's rank or below one rank down, never the last superadmin."""
+        if not promote and not req.q_all("user_ids"):
+            group_id(req)
+            raise ApiFailure(INVALID_ARGUMENT, "User IDs must be set.")
+        op = admin_op(req)
+        if op is None:
+            return {}
+        row, ids, rank = op
         gid = row["id"]
         for uid in ids:
             state = groups.state(gid, uid)
-            if state is None or state == BANNED:
+            if state is None:
                 continue
             if promote:
-                if state == SUPERADMIN or (rank != SUPERADMIN and state - 1 < rank):
+                if not rank < state <= MEMBER or state == SUPERADMIN:
                     continue
-                new = MEMBER if state == JOIN_REQUEST else state - 1
+                new = state - 1
             else:
-                if state >= MEMBER or (rank != SUPERADMIN and state <= rank):
+                if not rank <= state < MEMBER:
                     continue
-                if state == SUPERADMIN and db.scalar("SELECT COUNT(*) FROM group_edge WHERE group_id = ?"
-                                                  " AND state = 0", (gid,)) <= 1:
-                    continue  # keep the last superadmin
+                if rank == SUPERADMIN and superadmins_besides(gid, uid) == 0:
+                    continue   # keep a superadmin
                 new = state + 1
             groups.set_state(gid, uid, new)
             system_message(gid, 7 if promote else 9, uid, username_of(uid))

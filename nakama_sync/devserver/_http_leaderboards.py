@@ -45,6 +45,8 @@ MIGRATIONS = [
 
 _LB_NOT_FOUND = "Leaderboard not found."
 _T_NOT_FOUND = "Tournament not found."
+_BAD_LIST_CURSOR = "leaderboard cursor invalid"
+_UNKNOWN = 2   # gRPC Unknown: an error Nakama returns without a status
 _INT64 = (-(2 ** 63), 2 ** 63 - 1)
 
 
@@ -118,17 +120,18 @@ def install(hub: Hub) -> None:
         registry.add(board)
 
     # ---- helpers ------------------------------------------------------------------------------
-    def board_or_404(req: ApiRequest, tournament: bool) -> BoardDef:
+    def board_or_404(req: ApiRequest, tournament: bool, any_kind: bool = False) -> BoardDef:
+        """The board of the path; ``any_kind``: a tournament too, where Nakama's leaderboard API serves one."""
         key = "tournament_id" if tournament else "leaderboard_id"
-        board = registry.get(req.match_info[key], tournament)
+        board = registry.boards.get(req.match_info[key]) if any_kind else registry.get(req.match_info[key], tournament)
         if board is None:
             raise ApiFailure(NOT_FOUND, _T_NOT_FOUND if tournament else _LB_NOT_FOUND)
         return board
 
     def period(board: BoardDef, req: ApiRequest, now: float) -> int:
-        expiry = req.q_int("expiry")
-        if expiry is not None and expiry < 0:
-            raise ApiFailure(INVALID_ARGUMENT, "Expiry time must be greater than or equal to 0.")
+        """The ``expiry`` asked for, else the current period's; a period in which no record can be
+        (a negative one, say) lists nothing, as in Nakama."""
+        expiry = req.q_int("expiry", kind="int64")
         return expiry if expiry else board.expiry_at(now)
 
     def ranked(board: BoardDef, expiry: int) -> list[Any]:
@@ -144,33 +147,41 @@ def install(hub: Hub) -> None:
             out["records"] = [_record_wire(board, r, offset + i + 1 if positional else _rank(board, offset + i + 1))
                               for i, r in enumerate(chunk)]
         if offset + limit < len(rows) and chunk:
-            out["next_cursor"] = encode_cursor({"b": board.id, "e": expiry, "o": offset + limit})
+            out["next_cursor"] = encode_cursor([board.id, expiry, offset + limit])
         if offset > 0 and chunk:
-            out["prev_cursor"] = encode_cursor({"b": board.id, "e": expiry, "o": max(0, offset - limit)})
+            out["prev_cursor"] = encode_cursor([board.id, expiry, max(0, offset - limit)])
         return out
 
     def cursor_offset(board: BoardDef, cursor: str | None, expiry: int) -> int:
         if not cursor:
             return 0
-        data = decode_cursor(cursor, "Cursor is invalid or expired.")
-        if not isinstance(data, dict) or data.get("b") != board.id or data.get("e") != expiry \
-                or not isinstance(data.get("o"), int) or data["o"] < 0:
+        board_id, cursor_expiry, offset = decode_cursor(cursor, "Cursor is invalid or expired.", (str, int, int))
+        if board_id != board.id or cursor_expiry != expiry or offset < 0:
             raise ApiFailure(INVALID_ARGUMENT, "Cursor is invalid or expired.")
-        return int(data["o"])
+        return int(offset)
 
     def list_records(req: ApiRequest, tournament: bool) -> dict[str, Any]:
-        board = board_or_404(req, tournament)
+        # Nakama checks the request (limit, owner ids; a tournament in the other order) before the board
         owner_ids = req.q_all("owner_ids")
-        for oid in owner_ids:
-            if not is_uuid(oid):
+        cursor = req.q("cursor")
+
+        def check_owners() -> None:
+            if not all(is_uuid(oid) for oid in owner_ids):
                 raise ApiFailure(INVALID_ARGUMENT, "One or more owner IDs are invalid.")
-        limit = limit_param(req.q_int("limit"), 0 if owner_ids else 1, 1, 1000)
+        if tournament:
+            check_owners()
+            # (sic) Nakama's default: 10 unless owner ids are given together with a cursor
+            limit = limit_param(req.q_int("limit"), 10 if not owner_ids or not cursor else 0, 1, 100)
+        else:
+            limit = limit_param(req.q_int("limit"), 1 if not owner_ids or cursor else 0, 1, 1000)
+            check_owners()
+        board = board_or_404(req, tournament, any_kind=not tournament)
         now = time.time()
         expiry = period(board, req, now)
         rows = ranked(board, expiry)
         out: dict[str, Any] = {}
         if limit:
-            out = page(board, rows, cursor_offset(board, req.q("cursor"), expiry), limit, expiry)
+            out = page(board, rows, cursor_offset(board, cursor, expiry), limit, expiry)
         if owner_ids:
             wanted = set(owner_ids)
             owners = [_record_wire(board, r, _rank(board, i + 1)) for i, r in enumerate(rows)
@@ -182,11 +193,11 @@ def install(hub: Hub) -> None:
         return out
 
     def around_owner(req: ApiRequest, tournament: bool) -> dict[str, Any]:
-        board = board_or_404(req, tournament)
+        limit = limit_param(req.q_int("limit", kind="uint32"), 100 if tournament else 1, 1, 100)
         owner = req.match_info["owner_id"]
         if not is_uuid(owner):
-            raise ApiFailure(INVALID_ARGUMENT, "Invalid owner ID.")
-        limit = limit_param(req.q_int("limit"), 1, 1, 100)
+            raise ApiFailure(INVALID_ARGUMENT, "Invalid owner ID provided.")
+        board = board_or_404(req, tournament, any_kind=not tournament)
         now = time.time()
         expiry = period(board, req, now)
         rows = ranked(board, expiry)
@@ -205,7 +216,6 @@ def install(hub: Hub) -> None:
         return out
 
     def write_record(req: ApiRequest, tournament: bool) -> dict[str, Any]:
-        board = board_or_404(req, tournament)
         body = req.body()
         nested = body.get("record")
         record: dict[str, Any] = nested if isinstance(nested, dict) else body
@@ -224,6 +234,12 @@ def install(hub: Hub) -> None:
                 raise ApiFailure(INVALID_ARGUMENT, "Metadata value must be JSON, if provided.")
         else:
             metadata = None
+        # after the metadata check, as in Nakama; its leaderboard API writes to a tournament as to a
+        # leaderboard (no tournament rules, the reset schedule's period), its tournament API fails on a
+        # leaderboard with its catch-all error
+        board = board_or_404(req, tournament, any_kind=True)
+        if tournament and not board.tournament:
+            raise ApiFailure(INTERNAL, "Error writing score to tournament.")
         op = record.get("operator")
         if isinstance(op, str) and not op.isdigit():
             op = {"NO_OVERRIDE": 0, "BEST": 1, "SET": 2, "INCREMENT": 3, "DECREMENT": 4}.get(op)
@@ -233,12 +249,17 @@ def install(hub: Hub) -> None:
         if op not in (1, 2, 3, 4):
             raise ApiFailure(INVALID_ARGUMENT, "Invalid operator.")
         now = time.time()
+        if tournament and board.end_time and board.end_time <= now:
+            raise ApiFailure(NOT_FOUND, "Tournament not found or has ended.")
         if board.authoritative and not req.authoritative:
             raise ApiFailure(PERMISSION_DENIED, "Tournament only allows authoritative score submissions."
-                             if tournament else "Leaderboard only allows authoritative submissions.")
+                             if tournament else "Leaderboard only allows authoritative score submissions.")
         if tournament and not board.is_active(now):
             raise ApiFailure(FAILED_PRECONDITION, "Tournament is not active and cannot accept new scores.")
-        expiry = board.expiry_at(now)
+        if tournament:
+            expiry = board.expiry_at(now)
+        else:
+            expiry = board.cron.next_after(now) if board.cron is not None else 0
         if op != 4:  # the row Nakama proposes carries the given values, even when "best" keeps the old one
             _check_not_negative((score, subscore), tournament)
         with db.transaction():
@@ -270,6 +291,8 @@ def install(hub: Hub) -> None:
                     new = (score, subscore)
                 elif op == 3:
                     new = (old[0] + score, old[1] + subscore)
+                    if not all(0 <= v <= _INT64[1] for v in new):   # Postgres: bigint range, CHECK (score >= 0)
+                        raise ApiFailure(INTERNAL, "Error writing score to leaderboard.")
                 else:
                     new = (max(old[0] - score, 0), max(old[1] - subscore, 0))
                 if update:
@@ -292,7 +315,12 @@ def install(hub: Hub) -> None:
                       (board.id, expiry))
 
     def delete_record(req: ApiRequest, tournament: bool) -> dict[str, Any]:
-        board = board_or_404(req, tournament)
+        board = registry.get(req.match_info["tournament_id" if tournament else "leaderboard_id"], tournament)
+        if tournament and (board is None or board.authoritative):
+            # Nakama 3.40 maps these two refusals of a tournament to its catch-all internal error
+            raise ApiFailure(INTERNAL, "Error deleting score from tournament.")
+        if board is None:
+            raise ApiFailure(NOT_FOUND, _LB_NOT_FOUND)
         if board.authoritative:
             raise ApiFailure(PERMISSION_DENIED, "Tournament only allows authoritative score deletions."
                              if tournament else "Leaderboard only allows authoritative score deletions.")
@@ -321,23 +349,27 @@ def install(hub: Hub) -> None:
         return out
 
     def list_tournaments(req: ApiRequest) -> dict[str, Any]:
-        limit = limit_param(req.q_int("limit"), 100, 1, 100)
-        cat_start, cat_end = req.q_int("category_start"), req.q_int("category_end")
-        for value in (cat_start, cat_end):
-            if value is not None and not 0 <= value < 128:
-                raise ApiFailure(INVALID_ARGUMENT, "Tournament category must be 0-127.")
-        if cat_start is not None and cat_end is not None and cat_end < cat_start:
-            raise ApiFailure(INVALID_ARGUMENT, "Tournament category end must be greater than category start.")
-        start_time, end_time = req.q_int("start_time"), req.q_int("end_time")
-        if start_time is not None and end_time is not None and end_time and end_time < start_time:
-            raise ApiFailure(INVALID_ARGUMENT, "Tournament end time must be greater than start time.")
+        # Nakama's order: the cursor (an undecodable one fails as gRPC Unknown, HTTP 500), categories,
+        # times, the limit
         after = ""
         cursor = req.q("cursor")
         if cursor:
-            data = decode_cursor(cursor, "Cursor is invalid or expired.")
-            if not isinstance(data, dict) or not isinstance(data.get("t"), str):
-                raise ApiFailure(INVALID_ARGUMENT, "Cursor is invalid or expired.")
-            after = data["t"]
+            try:
+                (after,) = decode_cursor(cursor, _BAD_LIST_CURSOR, (str,))
+            except ApiFailure as exc:
+                raise ApiFailure(_UNKNOWN, _BAD_LIST_CURSOR) from exc
+        cat_start, cat_end = req.q_int("category_start", kind="uint32"), req.q_int("category_end", kind="uint32")
+        if cat_end is not None:
+            if cat_end >= 128:
+                raise ApiFailure(INVALID_ARGUMENT, "Tournament category end must be >=0 and <128.")
+            if cat_end < (cat_start or 0):
+                raise ApiFailure(INVALID_ARGUMENT, "Tournament category end must be greater than category start.")
+        start_time, end_time = req.q_int("start_time", kind="uint32"), req.q_int("end_time", kind="uint32")
+        if end_time and end_time < (-1 if start_time is None else start_time):
+            raise ApiFailure(INVALID_ARGUMENT, "Tournament end time must be greater than start time.")
+        limit = req.q_int("limit", 100)
+        if limit is None or not 1 <= limit <= 100:
+            raise ApiFailure(INVALID_ARGUMENT, "Limit must be between 1 and 100.")
         chosen = []
         for board in sorted((b for b in registry.boards.values() if b.tournament), key=lambda b: b.id):
             if after and board.id <= after:
@@ -356,21 +388,23 @@ def install(hub: Hub) -> None:
         if chosen[:limit]:
             out["tournaments"] = [tournament_wire(b, now) for b in chosen[:limit]]
         if len(chosen) > limit:
-            out["cursor"] = encode_cursor({"t": chosen[limit - 1].id})
+            out["cursor"] = encode_cursor([chosen[limit - 1].id])
         return out
 
     def join_tournament(req: ApiRequest) -> dict[str, Any]:
         board = board_or_404(req, True)
+        if not board.join_required:
+            return {}   # Nakama: nothing to join (the first score makes the record)
         now = time.time()
-        if not board.is_active(now):
-            raise ApiFailure(FAILED_PRECONDITION, "Tournament is not active and cannot accept new scores.")
+        if board.active_window(now)[1] <= now:
+            raise ApiFailure(INVALID_ARGUMENT, "Tournament is not active and cannot accept new joins.")
         expiry = board.expiry_at(now)
         with db.transaction():
             exists = db.one("SELECT 1 FROM leaderboard_record WHERE leaderboard_id = ? AND expiry_time = ?"
                             " AND owner_id = ?", (board.id, expiry, req.user_id))
             if exists is None:
                 if board.max_size and count(board, expiry) >= board.max_size:
-                    raise ApiFailure(FAILED_PRECONDITION, "Tournament has reached max size.")
+                    raise ApiFailure(INVALID_ARGUMENT, "Tournament cannot be joined as it has reached its max size.")
                 db.execute("INSERT INTO leaderboard_record (leaderboard_id, owner_id, expiry_time, username,"
                            " create_time, update_time) VALUES (?, ?, ?, ?, ?, ?)",
                            (board.id, req.user_id, expiry, req.username, now, now))

@@ -18,17 +18,18 @@ if TYPE_CHECKING:
     from ._hub import Hub
 
 # route -> (required body fields with their error text, store name)
+# store -> (required fields and their messages, the store's name); Nakama 3.40 checks the input first
+# for Apple and Samsung purchases, and the store's configuration first everywhere else.
 _PURCHASES = {
     "apple": ((("receipt", "Receipt cannot be empty."),), "Apple"),
-    "google": ((("purchase", "Purchase cannot be empty."),), "Google"),
-    "huawei": ((("purchase", "Purchase cannot be empty."), ("signature", "Signature cannot be empty.")),
-               "Huawei"),
-    "facebookinstant": ((("signed_request", "Signed request cannot be empty."),), "Facebook Instant"),
+    "google": ((), "Google"),
+    "huawei": ((), "Huawei"),
+    "facebookinstant": ((), "Facebook Instant"),
     "samsung": ((("purchase_id", "Purchase ID cannot be empty."),), "Samsung"),
 }
 _SUBSCRIPTIONS = {
-    "apple": ((("receipt", "Receipt cannot be empty."),), "Apple"),
-    "google": ((("receipt", "Purchase cannot be empty."),), "Google"),
+    "apple": ((), "Apple"),
+    "google": ((), "Google"),
 }
 
 
@@ -44,10 +45,13 @@ def install(hub: Hub) -> None:
         min_size, max_size = req.q_int("min_size"), req.q_int("max_size")
         if min_size is not None and min_size < 0:
             raise ApiFailure(INVALID_ARGUMENT, "Minimum size must be 0 or above.")
-        if max_size is not None and max_size < 1:
-            raise ApiFailure(INVALID_ARGUMENT, "Maximum size must be 1 or above.")
+        if max_size is not None and max_size < 0:
+            raise ApiFailure(INVALID_ARGUMENT, "Maximum size must be 0 or above.")
         if min_size is not None and max_size is not None and max_size < min_size:
-            raise ApiFailure(INVALID_ARGUMENT, "Maximum size must be greater than or equal to minimum size.")
+            raise ApiFailure(INVALID_ARGUMENT, "Maximum size must be greater than or equal to minimum size when both"
+                                               " are specified.")
+        if max_size == 0:   # Nakama 3.40 lists as if no maximum were given
+            max_size = None
         parsed = None
         if query and query != "*":
             try:
@@ -102,9 +106,13 @@ def install(hub: Hub) -> None:
         limit = body.get("limit")
         if limit is not None and (not isinstance(limit, int) or not 1 <= limit <= 100):
             raise ApiFailure(INVALID_ARGUMENT, "Invalid limit - limit must be between 1 and 100.")
+        if body.get("cursor"):   # the dev server never hands out one: Nakama's answer to a bad one
+            raise ApiFailure(2, "subscriptions list cursor invalid")
         return {}
 
     def get_subscription(req: ApiRequest) -> dict[str, Any]:
+        if "\x00" in req.match_info["product_id"]:   # Nakama hands back Postgres's own refusal (gRPC Unknown)
+            raise ApiFailure(2, 'ERROR: invalid byte sequence for encoding "UTF8": 0x00 (SQLSTATE 22021)')
         raise ApiFailure(NOT_FOUND, "subscription not found")
 
     def event(req: ApiRequest) -> dict[str, Any]:

@@ -11,8 +11,19 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from ._apiutil import decode_cursor, encode_cursor, int_value, is_uuid, limit_param, pg_json, time_s, time_us
-from ._http import INVALID_ARGUMENT, ApiFailure, ApiRequest
+from ._apiutil import (
+    decode_cursor,
+    encode_cursor,
+    int_value,
+    is_uuid,
+    limit_param,
+    pg_json,
+    pg_refuses,
+    str_value,
+    time_s,
+    time_us,
+)
+from ._http import INTERNAL, INVALID_ARGUMENT, NOT_FOUND, ApiFailure, ApiRequest
 
 if TYPE_CHECKING:
     from ._hub import Hub
@@ -76,6 +87,29 @@ def _field(obj: dict[str, Any], name: str, camel: str | None = None) -> Any:
     return obj.get(camel) if camel else None
 
 
+def _text(obj: dict[str, Any], name: str, camel: str | None = None) -> str:
+    """A string field of a storage object or id: JSON strings only, as protojson decodes the body."""
+    return str_value(_field(obj, name, camel), name) or ""
+
+
+def _permission(obj: dict[str, Any], name: str, camel: str) -> int | None:
+    value = int_value(_field(obj, name, camel), name)
+    if value is not None and not -(2 ** 31) <= value < 2 ** 31:   # an Int32Value
+        raise ApiFailure(INVALID_ARGUMENT, f"invalid value for {name}: {value}")
+    return value
+
+
+def _has_nul(value: Any) -> bool:
+    """A NUL anywhere in a parsed JSON value (jsonb refuses ``\\u0000``)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def install(hub: Hub) -> None:
     hub.db.register("storage", MIGRATIONS)
     db = hub.db
@@ -86,25 +120,28 @@ def install(hub: Hub) -> None:
             return {}
         checked = []
         for obj in objects:
-            collection, key, value = obj.get("collection") or "", obj.get("key") or "", obj.get("value") or ""
-            if not all(isinstance(x, str) for x in (collection, key, value)) or not collection or not key \
-                    or not value:
+            collection, key, value = _text(obj, "collection"), _text(obj, "key"), _text(obj, "value")
+            version = _text(obj, "version")
+            read = _permission(obj, "permission_read", "permissionRead")
+            write_perm = _permission(obj, "permission_write", "permissionWrite")
+            if not collection or not key:
                 raise ApiFailure(INVALID_ARGUMENT, _MUST_BE_SET)
-            read = int_value(_field(obj, "permission_read", "permissionRead"), "permission_read")
-            write_perm = int_value(_field(obj, "permission_write", "permissionWrite"), "permission_write")
             if read is not None and not 0 <= read <= 2:
                 raise ApiFailure(INVALID_ARGUMENT, "Invalid Read permission supplied. It must be either 0, 1 or 2.")
             if write_perm is not None and not 0 <= write_perm <= 1:
                 raise ApiFailure(INVALID_ARGUMENT, "Invalid Write permission supplied. It must be either 0 or 1.")
             try:
                 parsed = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 parsed = None
             if not isinstance(parsed, dict):
                 raise ApiFailure(INVALID_ARGUMENT, "Value must be a JSON object.")
-            version = obj.get("version") or ""
             checked.append((collection, key, value, version, 1 if read is None else read,
                             1 if write_perm is None else write_perm, _owner(req, obj)))
+        for collection, key, value, *_ in checked:
+            # Postgres refuses NULs in text and in jsonb (also the escape \u0000), and keys over 128 chars
+            if pg_refuses(collection, key, limit=128) or _has_nul(json.loads(value)):
+                raise ApiFailure(INTERNAL, "Error writing storage objects.")
         now = time.time()
         acks = []
         with db.transaction():
@@ -126,19 +163,28 @@ def install(hub: Hub) -> None:
                              "user_id": owner, "create_time": time_us(created), "update_time": time_us(now)})
         return {"acks": acks}
 
-    def read(req: ApiRequest) -> dict[str, Any]:
-        ids = _objects(req.body(), "object_ids")
-        for oid in ids:
-            if not oid.get("collection") or not oid.get("key"):
+    def object_ids(req: ApiRequest) -> list[tuple[str, str, str, str]]:
+        """(collection, key, user_id, version) of each id in the body, type-checked."""
+        ids = []
+        for oid in _objects(req.body(), "object_ids"):
+            ids.append((_text(oid, "collection"), _text(oid, "key"), _text(oid, "user_id", "userId"),
+                        _text(oid, "version")))
+        for collection, key, _, _ in ids:
+            if not collection or not key:
                 raise ApiFailure(INVALID_ARGUMENT, _MUST_BE_SET)
-            owner = _field(oid, "user_id", "userId")
+        return ids
+
+    def read(req: ApiRequest) -> dict[str, Any]:
+        ids = object_ids(req)
+        for _, _, owner, _ in ids:
             if owner and not is_uuid(owner):
                 raise ApiFailure(INVALID_ARGUMENT, _BAD_USER)
+        if any(pg_refuses(collection, key) for collection, key, _, _ in ids):
+            raise ApiFailure(INTERNAL, "Error reading storage objects.")
         found = []
-        for oid in ids:
-            owner = _field(oid, "user_id", "userId") or "00000000-0000-0000-0000-000000000000"
+        for collection, key, owner, _ in ids:
             row = db.one("SELECT * FROM storage WHERE collection = ? AND key = ? AND user_id = ?",
-                         (oid["collection"], oid["key"], owner))
+                         (collection, key, owner or "00000000-0000-0000-0000-000000000000"))
             if row is None:
                 continue
             if req.authoritative or row["read"] == 2 or (row["read"] == 1 and row["user_id"] == req.user_id):
@@ -146,28 +192,25 @@ def install(hub: Hub) -> None:
         return {"objects": found} if found else {}
 
     def delete(req: ApiRequest) -> dict[str, Any]:
-        ids = _objects(req.body(), "object_ids")
-        for oid in ids:
-            if not oid.get("collection") or not oid.get("key"):
-                raise ApiFailure(INVALID_ARGUMENT, _MUST_BE_SET)
+        ids = object_ids(req)
+        if any(pg_refuses(collection, key, version) for collection, key, _, version in ids):
+            raise ApiFailure(INTERNAL, "Error deleting storage objects.")
         with db.transaction():
-            for oid in ids:
-                owner = _owner(req, oid)
+            for collection, key, user_id, version in ids:
+                owner = _owner(req, {"user_id": user_id})
                 row = db.one("SELECT version, write FROM storage WHERE collection = ? AND key = ? AND user_id = ?",
-                             (oid["collection"], oid["key"], owner))
-                version = oid.get("version") or ""
+                             (collection, key, owner))
                 denied = row is not None and row["write"] == 0 and not req.authoritative
                 if row is None or denied or (version and version != row["version"]):
                     raise ApiFailure(INVALID_ARGUMENT, _DELETE_FAILED)
                 db.execute("DELETE FROM storage WHERE collection = ? AND key = ? AND user_id = ?",
-                           (oid["collection"], oid["key"], owner))
+                           (collection, key, owner))
         return {}
 
-    def list_objects(req: ApiRequest, owner: str | None) -> dict[str, Any]:
+    def list_objects(req: ApiRequest, collection: str, owner: str | None) -> dict[str, Any]:
         limit = limit_param(req.q_int("limit"), 1, 1, 100)
         if owner is not None and not is_uuid(owner):
             raise ApiFailure(INVALID_ARGUMENT, _BAD_USER)
-        collection = req.match_info["collection"]
         params: list[Any] = [collection]
         if req.authoritative:   # server code lists every object, of one owner or of all
             where = "collection = ?" if owner is None else "collection = ? AND user_id = ?"
@@ -182,11 +225,10 @@ def install(hub: Hub) -> None:
             params.append(owner)
         cursor = req.q("cursor")
         if cursor:
-            data = decode_cursor(cursor, "Malformed cursor was used.")
-            if not isinstance(data, list) or len(data) != 3:
-                raise ApiFailure(INVALID_ARGUMENT, "Malformed cursor was used.")
+            params += decode_cursor(cursor, "Malformed cursor was used.", (int, str, str))
             where += " AND (read, key, user_id) > (?, ?, ?)"
-            params += data
+        if pg_refuses(*(p for p in params if isinstance(p, str))):
+            raise ApiFailure(INTERNAL, "Error listing storage objects.")
         rows = db.all(f"SELECT * FROM storage WHERE {where} ORDER BY read, key, user_id LIMIT ?",
                       (*params, limit + 1))
         out: dict[str, Any] = {}
@@ -198,10 +240,16 @@ def install(hub: Hub) -> None:
         return out
 
     def list_query(req: ApiRequest) -> dict[str, Any]:
-        return list_objects(req, req.q("user_id") or None)
+        # Nakama routes on the decoded path: /v2/storage/a%2Fb is collection "a", user id "b"
+        collection, slash, owner = req.match_info["collection"].partition("/")
+        if not slash:
+            return list_objects(req, collection, req.q("user_id") or None)
+        if "/" in owner:
+            raise ApiFailure(NOT_FOUND, "Not Found")
+        return list_objects(req, collection, owner)
 
     def list_path(req: ApiRequest) -> dict[str, Any]:
-        return list_objects(req, req.match_info["user_id"])
+        return list_objects(req, req.match_info["collection"], req.match_info["user_id"])
 
     hub.routes.add("PUT", "/v2/storage", write)
     hub.routes.add("POST", "/v2/storage", read)

@@ -21,6 +21,7 @@ from ._db import Database
 from ._http import RouteTable
 
 if TYPE_CHECKING:
+    from ._conditions import NetworkShaper
     from ._ws import WsSession
 
 __all__ = ["HUB_KEY", "Hub", "RpcContext", "RpcFunction"]
@@ -66,6 +67,8 @@ RpcFunction = Callable[[RpcContext, str], "str | None"]
 
 
 class Hub:
+    conditions: NetworkShaper   # network conditions (latency, loss, ...), set by DevServer right after __init__
+
     def __init__(self, config: DevServerConfig, server: Any = None) -> None:
         self.config = config
         self.server = server          # the DevServer facade (RpcContext.server)
@@ -85,6 +88,9 @@ class Hub:
         self.notify: Callable[..., dict[str, Any]]
         # token-id checks, filled in by the accounts module (logout support)
         self.is_token_revoked: Callable[[dict[str, Any]], bool] = lambda claims: False
+        # user id -> unix second of the last "log out everywhere" or deletion (see _revocation)
+        self.tokens_invalidated_at: dict[str, int] = {}
+        self.socket_token_admitted: Callable[[dict[str, Any]], bool] = lambda claims: True
         self.shutting_down = False
 
     # ---- tokens ---------------------------------------------------------------------------

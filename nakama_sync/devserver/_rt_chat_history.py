@@ -10,6 +10,7 @@ import base64
 import json
 from typing import TYPE_CHECKING, Any
 
+from ._apiutil import is_int64, pg_refuses
 from ._http import ApiFailure, ApiRequest
 from ._rt_chat import DM, GROUP, ChannelRef, format_ts, jsonb_text, parse_channel_id
 
@@ -31,9 +32,9 @@ def _decode_cursor(text: str, channel_id: str, forward: bool) -> dict[str, Any]:
     try:
         data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         ok = (isinstance(data, dict) and data.get("c") == channel_id and data.get("f") is forward
-              and isinstance(data.get("t"), int) and isinstance(data.get("i"), str)
+              and is_int64(data.get("t")) and isinstance(data.get("i"), str)
               and isinstance(data.get("n"), bool))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         ok = False
     if not ok:
         raise ApiFailure(BAD_INPUT, "Cursor is invalid or expired.")
@@ -58,8 +59,10 @@ def install_history(hub: Hub) -> None:
             raise ApiFailure(BAD_INPUT, "Invalid limit - limit must be between 1 and 100.")
         forward = req.q_bool("forward", True)
         ref = parse_channel_id(channel_id) if channel_id else None
-        if ref is None:
+        if ref is None or len(ref.label) > 64:   # Nakama's room names: 1-64 characters
             raise ApiFailure(BAD_INPUT, "Invalid channel ID.")
+        if pg_refuses(ref.label):
+            raise ApiFailure(13, "Error listing messages from channel.")
         if ref.mode == GROUP and not hub.chat.is_group_member(ref.subject, req.user_id):  # type: ignore[attr-defined]
             raise ApiFailure(BAD_INPUT, "Group not found.")
         if ref.mode == DM and req.user_id not in (ref.subject, ref.subcontext):

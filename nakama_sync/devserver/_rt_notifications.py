@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ._apiutil import is_int64
 from ._http import ApiFailure, ApiRequest
 from ._rt_chat import jsonb_text
 
@@ -104,15 +105,17 @@ def _encode_cursor(seq: int) -> str:
 
 
 def _decode_cursor(text: str) -> int:
+    """The sequence number of a cacheable cursor; any other cursor fails as on Nakama 3.40, whose
+    listing turns the cursor's decoding error into its internal error (500)."""
     if not text:
         return 0
     try:
         data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        if isinstance(data, dict) and isinstance(data.get("s"), int):
+        if isinstance(data, dict) and is_int64(data.get("s")):
             return int(data["s"])
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         pass
-    raise ApiFailure(3, "Malformed cursor was used.")
+    raise ApiFailure(13, "Error retrieving notifications.")
 
 
 def _listed(row: Any) -> dict[str, Any]:

@@ -224,19 +224,26 @@ class PartyRegistry:
             raise ApiFailure(3, "Invalid limit - limit must be between 1 and 100.")
         open_filter = req.q_bool("open")
         query_text = req.q("query") or ""
+        # Nakama answers every failure of its party listing (a cursor it cannot read or that was made
+        # for other parameters, a query it cannot parse) with the same internal error
+        failed = ApiFailure(13, "Error listing matches.")
+        offset = 0
+        cursor = req.q("cursor") or ""
+        if cursor:
+            try:
+                fields = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            except (ValueError, TypeError, RecursionError) as exc:
+                raise failed from exc
+            if not (isinstance(fields, list) and len(fields) == 4 and type(fields[0]) is int and fields[0] >= 0
+                    and fields[1:] == [query_text, limit, open_filter]):
+                raise failed
+            offset = fields[0]
         query = None
         if query_text:
             try:
                 query = parse_query(query_text)
             except QueryError as exc:
-                raise ApiFailure(3, f"Invalid query: {exc}") from exc
-        offset = 0
-        cursor = req.q("cursor") or ""
-        if cursor:
-            try:
-                offset = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise ApiFailure(3, "Cursor is invalid or expired.") from exc
+                raise failed from exc
         found = []
         for row in sorted(self.index.values(), key=lambda r: r["create_ns"]):
             if row["hidden"] or (open_filter is not None and row["open"] != open_filter):
@@ -249,7 +256,8 @@ class PartyRegistry:
         if page:
             out["parties"] = [dict(row["entry"]) for row in page]
         if offset + limit < len(found):
-            out["cursor"] = base64.urlsafe_b64encode(str(offset + limit).encode()).decode().rstrip("=")
+            fields = [offset + limit, query_text, limit, open_filter]   # the next page of the same listing
+            out["cursor"] = base64.urlsafe_b64encode(json.dumps(fields).encode()).decode().rstrip("=")
         return out
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["StatusRegistry", "install"]
 
 BAD_INPUT = 3
+RUNTIME_EXCEPTION = 0
 MAX_STATUS_BYTES = 2048
 
 
@@ -143,6 +144,9 @@ def install(hub: Hub) -> None:
         usernames = msg.get("usernames") or []
         if any(not name for name in usernames):
             raise WsFailure(BAD_INPUT, "Invalid username")
+        if any("\x00" in name for name in usernames if name != session.username):
+            # Nakama looks the names up in Postgres, which refuses a NUL: its runtime error (code 0)
+            raise WsFailure(RUNTIME_EXCEPTION, "Could not check users")
         presences = registry.follow(session, user_ids + registry.user_ids_for(usernames))
         return {"status": {"presences": presences} if presences else {}}
 

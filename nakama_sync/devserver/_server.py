@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from ._conditions import ConditionsTable, NetworkConditions, NetworkShaper, http_middleware
 from ._config import DevServerConfig
-from ._http import ApiFailure, error_response
+from ._http import AIOHTTP_LINE_LIMIT, ApiFailure, error_response, request_guard
 from ._hub import HUB_KEY, Hub, RpcFunction
 from ._runtime_hooks import RuntimeHooks
 from ._runtime_nk import NakamaModule
@@ -33,6 +34,7 @@ _MODULES = [
     "_ws",
     "_http_accounts",
     "_http_account_profile",
+    "_revocation",
     "_http_rpc",
     "_rt_notifications",
     "_http_friends",
@@ -68,6 +70,9 @@ class DevServer:
         if unknown:
             raise TypeError(f"unknown DevServer option(s): {', '.join(sorted(unknown))}")
         self.config = DevServerConfig(host=host, port=port, **options)
+        c = self.config
+        self._network = ConditionsTable(NetworkConditions(c.latency_ms, c.jitter_ms, c.loss, c.bandwidth_kbps),
+                                        c.http_latency_ms, c.conditions_seed)
         self._requested_port = port
         self._rpcs: dict[str, RpcFunction] = {}
         self._match_handlers: dict[str, Any] = {}
@@ -248,6 +253,39 @@ class DevServer:
             hub = self.hub
             self.call(lambda: hub.leaderboards.add(board))  # type: ignore[attr-defined]
 
+    # ---- network conditions (see _conditions.py) ---------------------------------------------
+    def set_conditions(self, user_id: str | None = None, *, latency_ms: float | None = None,
+                       jitter_ms: float | None = None, loss: float | None = None,
+                       bandwidth_kbps: float | None = None, http_latency_ms: float | None = None) -> NetworkConditions:
+        """Change the network conditions of every socket session, or of one user's (``user_id``).
+
+        Fields left ``None`` keep their value; the change applies to the next frame, also on open
+        sockets. ``loss`` (0..1) drops only unreliable match data; ``http_latency_ms`` is for all users.
+        Returns the user's (or everyone's) new conditions and logs them. Raises ``InvalidConditions``
+        (a ``ValueError``) for an out-of-range value. Any thread; before or after ``start()``.
+        Example: ``server.set_conditions(latency_ms=150, jitter_ms=40, loss=0.05)``
+        """
+        return self._network.set(user_id, latency_ms=latency_ms, jitter_ms=jitter_ms, loss=loss,
+                                 bandwidth_kbps=bandwidth_kbps, http_latency_ms=http_latency_ms)
+
+    def clear_conditions(self, user_id: str | None = None) -> None:
+        """Drop one user's conditions (back to everyone's), or with no user go back to loopback for all.
+
+        Example: ``server.clear_conditions()``. Any thread.
+        """
+        self._network.clear(user_id)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of what network conditions did: frames delayed each way, unreliable match data
+        dropped each way, mean delays, HTTP requests delayed, and the conditions in force.
+
+        Example: ``server.stats()["match_data_dropped_to_clients"]``. Any thread.
+        """
+        hub = self.hub
+        if hub is None or self._loop is None:
+            return self._network.stats()
+        return self._network.stats(self.call(hub.conditions.live_counts))
+
     # ---- streams (see _rt_stream.py) ------------------------------------------------------
     def _stream_sessions(self, session_id_or_user_id: str) -> list[Any]:
         assert self.hub is not None, "dev server is not running"
@@ -349,18 +387,20 @@ class DevServer:
     async def _serve(self) -> None:
         self._stop_event = asyncio.Event()
         hub = Hub(self.config, server=self)
+        hub.conditions = NetworkShaper(hub, self._network)
         for name in _MODULES:
             importlib.import_module(f"{__package__}.{name}").install(hub)  # type: ignore[attr-defined]
         hub.db.migrate()
         hub.rpcs.update(self._rpcs)
         app = web.Application(client_max_size=self.config.max_request_size_bytes,
-                              middlewares=[_routing_errors])
+                              middlewares=[http_middleware, request_guard, _routing_errors])
         app[HUB_KEY] = hub
         from ._ws import websocket_view
         app.router.add_get("/ws", websocket_view)
         app.router.add_get("/", _root)
         hub.routes.install(app, hub)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, max_line_size=AIOHTTP_LINE_LIMIT,
+                               max_field_size=AIOHTTP_LINE_LIMIT)
         await runner.setup()
         ssl_context = None
         if self.config.ssl_certificate:

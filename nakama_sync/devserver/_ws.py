@@ -98,7 +98,9 @@ class WsSession:
     # ---- output -------------------------------------------------------------------------
     def send(self, envelope: dict[str, Any]) -> None:
         """Queue one envelope; a full outgoing queue closes the session, as in Nakama."""
-        self.send_raw(json.dumps(envelope, separators=(",", ":"), ensure_ascii=False))
+        frame = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False)
+        if not self.hub.conditions.hold_outgoing(self, envelope, frame):  # network conditions (_conditions.py)
+            self.send_raw(frame)
 
     def send_raw(self, frame: str | bytes) -> None:
         """Queue a frame exactly as given (text or binary); tests use it to inject bad frames.
@@ -132,6 +134,7 @@ class WsSession:
         """Close after the frames already queued are written."""
         if self.closed:
             return
+        self.hub.conditions.flush(self)  # frames held by network conditions go out before the close
         self.closed = True
         self.close_reason = reason
         self.queue.put_nowait(None)
@@ -228,13 +231,14 @@ async def websocket_view(request: web.Request) -> web.StreamResponse:
         token = header[7:] if header.startswith("Bearer ") else ""
     else:
         token = request.query.get("token", "")
-    # Like Nakama 3.40, the upgrade checks signature and expiry, not logout (PROTOCOL.md §4 quirk).
+    # Like Nakama 3.40, the upgrade checks signature, expiry and "log out everywhere", not the logout
+    # of one single token (PROTOCOL.md §4 quirk; see _revocation).
     from . import _jwt
     try:
         claims = _jwt.decode(token, hub.config.encryption_key, now=time.time()) if token else None
     except _jwt.InvalidToken:
         claims = None
-    if not claims or not isinstance(claims.get("uid"), str):
+    if not claims or not isinstance(claims.get("uid"), str) or not hub.socket_token_admitted(claims):
         return web.Response(status=401, text="Missing or invalid token\n", content_type="text/plain")
     status = parse_bool(request.query.get("status", "")) or False
     ws = web.WebSocketResponse(autoping=False, autoclose=False, compress=False,
@@ -331,7 +335,7 @@ async def _reader(session: WsSession) -> None:
                 _reset_deadline(session)
             if session.silenced:
                 continue
-            await _dispatch(session, msg.data)
+            await session.hub.conditions.receive(session, msg.data, _dispatch)  # now, or after a delay
             if session.hub.outgoing_backlog:
                 # a burst already in the read buffer would otherwise be routed whole before any
                 # recipient's writer runs: let the writers drain their queues first
