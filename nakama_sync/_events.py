@@ -1,64 +1,98 @@
-"""The table of pushed socket events: which envelope key becomes which signal, and how it is parsed.
+"""The one table of socket signals: each signal's name and the type of event it carries.
 
-Contract (used by socket.py's reader and by the modules that add events, e.g. ``_socket_party.py``)::
-
-    register_event(envelope_key, signal_name, parser)
-
-- ``envelope_key``: the key of a pushed envelope (one without a ``cid``), e.g. ``"match_data"``;
-- ``signal_name``: one of :data:`SIGNAL_NAMES`, the attribute name of a signal on every Socket;
-- ``parser(payload: dict) -> Model | list[Model]``: turns the envelope's payload into the event model.
-  A list means "one event per item" (``notifications`` carries several). A parser that raises makes the
-  frame "malformed": the socket reports it on ``received_error`` and goes on with the next frame.
-
-Registration happens at import time, before any socket connects: a socket copies the table when it
-connects. Example: ``register_event("party_close", "received_party_close", PartyClose.from_wire)``.
-Thread safety: call it at import time only (it is not meant to change while sockets run).
+Read by the Socket (which makes one :class:`StrongSignal` per entry), by the engine bridges
+(``nakama_sync.integrations``) and by the docs. Which pushed envelope feeds which signal is in
+``_socket_codec.EVENTS``. Thread safety: constants; any thread.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from inspect import iscoroutinefunction as _iscoroutinefunction  # what blinker's send() checks
 from typing import Any
 
-__all__ = ["EVENTS", "SIGNAL_NAMES", "register_event"]
+import blinker
 
-#: Every signal a Socket has (API.md). ``connected``, ``closed``, ``reconnecting``, ``reconnected`` and
-#: ``received_error`` are also sent by the socket itself; the others come from pushed envelopes.
-SIGNAL_NAMES: tuple[str, ...] = (
-    "connected",
-    "closed",
-    "reconnecting",
-    "reconnected",
-    "received_error",
-    "received_channel_message",
-    "received_channel_presence",
-    "received_matchmaker_matched",
-    "received_match_state",
-    "received_match_presence",
-    "received_notification",
-    "received_party",
-    "received_party_close",
-    "received_party_data",
-    "received_party_join_request",
-    "received_party_leader",
-    "received_party_matchmaker_ticket",
-    "received_party_presence",
-    "received_status_presence",
-    "received_stream_presence",
-    "received_stream_state",
+from .models.party import (
+    MatchmakerMatched,
+    Party,
+    PartyClose,
+    PartyData,
+    PartyJoinRequest,
+    PartyLeader,
+    PartyMatchmakerTicket,
+    PartyPresenceEvent,
+    PartyUpdate,
 )
+from .models.realtime import (
+    ChannelMessage,
+    ChannelPresenceEvent,
+    MatchData,
+    MatchPresenceEvent,
+    Notification,
+    SocketClosed,
+    SocketConnected,
+    SocketErrorEvent,
+    StatusPresenceEvent,
+    StreamData,
+    StreamPresenceEvent,
+)
+from .models.reconnect import SocketReconnected, SocketReconnecting
 
-#: envelope key -> (signal name, parser). Read by each socket at connect time.
-EVENTS: dict[str, tuple[str, Callable[[Any], Any]]] = {}
+__all__ = ["SIGNALS", "SIGNAL_NAMES", "StrongSignal"]
+
+#: Every signal of a Socket (API.md) -> the event type(s) its handlers get as ``event=``.
+#: ``connected``, ``closed``, ``reconnecting``, ``reconnected`` and ``received_error`` are also sent by the
+#: socket itself; the others come from pushed envelopes.
+SIGNALS: dict[str, tuple[type[Any], ...]] = {
+    "connected": (SocketConnected,),
+    "closed": (SocketClosed,),
+    "reconnecting": (SocketReconnecting,),
+    "reconnected": (SocketReconnected,),
+    "received_error": (SocketErrorEvent,),
+    "received_channel_message": (ChannelMessage,),
+    "received_channel_presence": (ChannelPresenceEvent,),
+    "received_matchmaker_matched": (MatchmakerMatched,),
+    "received_match_state": (MatchData,),
+    "received_match_presence": (MatchPresenceEvent,),
+    "received_notification": (Notification,),
+    "received_party": (Party, PartyUpdate),
+    "received_party_close": (PartyClose,),
+    "received_party_data": (PartyData,),
+    "received_party_join_request": (PartyJoinRequest,),
+    "received_party_leader": (PartyLeader,),
+    "received_party_matchmaker_ticket": (PartyMatchmakerTicket,),
+    "received_party_presence": (PartyPresenceEvent,),
+    "received_status_presence": (StatusPresenceEvent,),
+    "received_stream_presence": (StreamPresenceEvent,),
+    "received_stream_state": (StreamData,),
+}
+
+#: The signal names, in the table's order.
+SIGNAL_NAMES: tuple[str, ...] = tuple(SIGNALS)
 
 
-def register_event(envelope_key: str, signal_name: str, parser: Callable[[Any], Any]) -> None:
-    """Route pushed envelopes with key ``envelope_key`` to the signal ``signal_name`` via ``parser``.
+class StrongSignal(blinker.Signal):
+    """A blinker Signal whose ``connect`` keeps a strong reference by default (``weak=False``).
 
-    Example: ``register_event("match_data", "received_match_state", MatchData.from_wire)``
-    Thread: import time only (any thread, before sockets connect).
+    So ``socket.received_match_state.connect(lambda sender, event: ...)`` keeps working: the lambda
+    does not vanish when it goes out of scope. Pass ``weak=True`` to get blinker's usual behaviour.
+    Example: ``socket.closed.connect(on_closed)``. Thread: connect handlers before ``connect()``, or from
+    the thread that runs the handlers.
     """
-    if signal_name not in SIGNAL_NAMES:
-        raise ValueError(f"unknown socket signal {signal_name!r}")
-    if not callable(parser):
-        raise TypeError("parser must be callable")
-    EVENTS[envelope_key] = (signal_name, parser)
+
+    _async_receivers = False   # set once a coroutine function connects: then _emit() defers to send()
+
+    def connect(self, receiver: Any, sender: Any = blinker.ANY, weak: bool = False) -> Any:
+        if _iscoroutinefunction(receiver):
+            self._async_receivers = True
+        return super().connect(receiver, sender, weak)
+
+    def _emit(self, sender: Any, event: Any) -> None:
+        """``send(sender, event=event)`` without its per-receiver coroutine check (the socket's hot path).
+
+        Same receivers, order, sender filtering, weak references and ``muted()`` as ``send``.
+        """
+        if self._async_receivers or self.is_muted:
+            self.send(sender, event=event)
+            return
+        for receiver in self.receivers_for(sender):
+            receiver(sender, event=event)

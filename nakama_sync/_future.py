@@ -7,13 +7,17 @@ completed the future, normally the reader thread (``use_main_thread=False``).
 """
 from __future__ import annotations
 
-import threading
+import _thread
 import time
 from _thread import allocate_lock as _allocate_lock
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from ._socket_codec import error_from_wire
+from ._socket_conn import READER_IDENTS
 from .exceptions import RequestTimeout, SocketError
+
+_get_ident = _thread.get_ident
 
 __all__ = ["SocketFuture"]
 
@@ -44,7 +48,6 @@ class SocketFuture(Generic[T]):
         "_exc",
         "_lock",
         "_parse",
-        "_reader_ident",
         "_reply_key",
         "_request",
         "_result",
@@ -52,7 +55,7 @@ class SocketFuture(Generic[T]):
         "_waiter",
     )
 
-    def __init__(self, request: str, timeout: float, schedule: _Scheduler, reader_ident: int | None = None,
+    def __init__(self, request: str, timeout: float, schedule: _Scheduler,
                  parse: Callable[[Any], T] | None = None, reply_key: str | None = None) -> None:
         self._request = request
         self._deadline = time.monotonic() + timeout
@@ -67,13 +70,26 @@ class SocketFuture(Generic[T]):
         self._exc: BaseException | None = None
         self._callbacks: list[Callable[[SocketFuture[T]], Any]] | None = None
         self._schedule = schedule
-        self._reader_ident = reader_ident
         self._parse = parse
         self._reply_key = reply_key
 
     def __repr__(self) -> str:
         state = "pending" if not self._done else ("failed" if self._exc else "done")
         return f"<SocketFuture {self._request} {state}>"
+
+    # ---- concurrent.futures.Future's surface ---------------------------------------------------
+    def cancel(self) -> bool:
+        """Always False: a request that was sent cannot be unsent (as ``concurrent.futures.Future.cancel``
+        on a running future). Example: ``fut.cancel()``. Any thread."""
+        return False
+
+    def cancelled(self) -> bool:
+        """Always False (see :meth:`cancel`). Any thread."""
+        return False
+
+    def running(self) -> bool:
+        """True until the reply (or the failure) is in. Example: ``if fut.running(): ...``. Any thread."""
+        return not self._done
 
     # ---- reading ---------------------------------------------------------------------------
     def done(self) -> bool:
@@ -125,7 +141,7 @@ class SocketFuture(Generic[T]):
 
     # ---- internals (socket side) -------------------------------------------------------------
     def _wait(self, timeout: float | None) -> None:
-        if self._reader_ident is not None and threading.get_ident() == self._reader_ident:
+        if _get_ident() in READER_IDENTS:
             raise RuntimeError(f"blocking on a socket reply ({self._request}) from the socket's reader "
                                "thread would deadlock; use the *_nowait form with add_done_callback")
         if timeout is None:
@@ -161,9 +177,8 @@ class SocketFuture(Generic[T]):
         error = envelope.get("error")
         if error is not None:
             try:
-                exc: BaseException = SocketError(int(error.get("code") or 0), str(error.get("message", "")),
-                                                 error.get("context"))
-            except (TypeError, ValueError, AttributeError) as bad:  # a malformed error payload
+                exc: BaseException = error_from_wire(error)
+            except ValueError as bad:  # a malformed error payload
                 exc = SocketError(SocketError.UNRECOGNIZED_PAYLOAD, f"malformed error reply: {bad!r}")
             self._set(None, exc)
             return

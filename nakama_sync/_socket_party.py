@@ -1,4 +1,5 @@
-"""Socket requests for the matchmaker and parties: ``_PartyRequests``, a mixin of :class:`Socket`.
+"""Socket requests for the matchmaker and parties: ``_PartyRequests``, a base of :class:`Socket` built on
+:class:`~nakama_sync._socket_requests.RequestMethods` (its contract).
 
 Every request has a blocking method (waits for the server's reply, raises :class:`SocketError` on an
 error reply, :class:`RequestTimeout`, :class:`ConnectionClosed`) and a ``_nowait`` twin returning a
@@ -6,7 +7,7 @@ error reply, :class:`RequestTimeout`, :class:`ConnectionClosed`) and a ``_nowait
 are checked before anything is sent (``TypeError``/``ValueError``), because the server closes the
 socket on a malformed message instead of answering it.
 
-Pushed events registered here (signal: model):
+Their pushed events (routed by ``_socket_codec.EVENTS``; signal: model):
 
 - ``received_matchmaker_matched``: :class:`MatchmakerMatched`;
 - ``received_party``: :class:`Party` when you are in a party (after ``join_party`` of an open party,
@@ -21,22 +22,17 @@ Pushed events registered here (signal: model):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _wire
-from ._events import register_event
+from ._socket_args import _int32, _presence, _text
+from ._socket_requests import RequestMethods
 from .models.party import (
-    MatchmakerMatched,
     MatchmakerTicket,
     Party,
-    PartyClose,
-    PartyData,
     PartyJoinRequest,
-    PartyLeader,
     PartyMatchmakerTicket,
-    PartyPresenceEvent,
-    PartyUpdate,
 )
 from .models.realtime import UserPresence
 
@@ -47,52 +43,9 @@ __all__ = ["_PartyRequests"]
 
 T = TypeVar("T")
 
-register_event("matchmaker_matched", "received_matchmaker_matched", MatchmakerMatched.from_wire)
-register_event("party", "received_party", Party.from_wire)
-register_event("party_update", "received_party", PartyUpdate.from_wire)
-register_event("party_close", "received_party_close", PartyClose.from_wire)
-register_event("party_data", "received_party_data", PartyData.from_wire)
-register_event("party_join_request", "received_party_join_request", PartyJoinRequest.from_wire)
-register_event("party_leader", "received_party_leader", PartyLeader.from_wire)
-register_event("party_matchmaker_ticket", "received_party_matchmaker_ticket", PartyMatchmakerTicket.from_wire)
-register_event("party_presence_event", "received_party_presence", PartyPresenceEvent.from_wire)
 
 _INT32_MAX = 2**31 - 1
 _INT64_MIN, _INT64_MAX = -2**63, 2**63 - 1
-
-
-def _ack(_: Any) -> None:
-    return None
-
-
-def _text(name: str, value: Any, *, allow_empty: bool = False) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
-    if not value and not allow_empty:
-        raise ValueError(f"{name} must not be empty")
-    return value
-
-
-def _int32(name: str, value: Any, low: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if not low <= value <= _INT32_MAX:
-        raise ValueError(f"{name} must be between {low} and {_INT32_MAX}")
-    return value
-
-
-def _presence(value: Any) -> dict[str, str]:
-    """A UserPresence (or a mapping with its keys) as the three wire fields the server accepts."""
-    if isinstance(value, UserPresence):
-        fields = {"user_id": value.user_id, "session_id": value.session_id, "username": value.username}
-    elif isinstance(value, Mapping):
-        fields = {k: value.get(k, "") for k in ("user_id", "session_id", "username")}
-    else:
-        raise TypeError(f"presence must be a UserPresence, not {type(value).__name__}")
-    for key, text in fields.items():
-        if not isinstance(text, str) or not text:
-            raise ValueError(f"presence.{key} must be a non-empty str")
-    return fields
 
 
 def _label(value: Any) -> str:
@@ -133,12 +86,8 @@ def _matchmaker_body(query: str, min_count: int, max_count: int, string_properti
     return body
 
 
-class _PartyRequests:
+class _PartyRequests(RequestMethods):
     """Matchmaker and party requests of :class:`Socket` (see the module docstring)."""
-
-    if TYPE_CHECKING:
-        def _request(self, key: str, body: dict[str, Any], parse: Callable[[Any], T] | None = None,
-                     reply_key: str | None = None) -> SocketFuture[T]: ...
 
     # ---- matchmaker -------------------------------------------------------------------------
     def add_matchmaker_nowait(self, query: str = "*", min_count: int = 2, max_count: int = 8,
@@ -148,7 +97,7 @@ class _PartyRequests:
         """Like :meth:`add_matchmaker`, returning a SocketFuture. Example:
         ``fut = socket.add_matchmaker_nowait("*", 2, 2)``. Any thread."""
         body = _matchmaker_body(query, min_count, max_count, string_properties, numeric_properties, count_multiple)
-        return self._request("matchmaker_add", body, MatchmakerTicket.from_wire, "matchmaker_ticket")
+        return self._request("matchmaker_add", body, MatchmakerTicket, "matchmaker_ticket")
 
     def add_matchmaker(self, query: str = "*", min_count: int = 2, max_count: int = 8,
                        string_properties: Mapping[str, str] | None = None,
@@ -171,7 +120,7 @@ class _PartyRequests:
 
         Example: ``future = socket.remove_matchmaker_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
         """
-        return self._request("matchmaker_remove", {"ticket": _text("ticket", ticket)}, _ack)
+        return self._request("matchmaker_remove", {"ticket": _text("ticket", ticket)})
 
     def remove_matchmaker(self, ticket: str) -> None:
         """Withdraw a ticket. An unknown or already matched ticket raises SocketError (code 3).
@@ -193,7 +142,7 @@ class _PartyRequests:
             body["label"] = text
         if hidden:
             body["hidden"] = True
-        return self._request("party_create", body, Party.from_wire, "party")
+        return self._request("party_create", body, Party, "party")
 
     def create_party(self, open: bool, max_size: int, label: Mapping[str, Any] | str | None = None,
                      hidden: bool = False) -> Party:
@@ -211,7 +160,7 @@ class _PartyRequests:
 
         Example: ``future = socket.join_party_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
         """
-        return self._request("party_join", {"party_id": _text("party_id", party_id)}, _ack)
+        return self._request("party_join", {"party_id": _text("party_id", party_id)})
 
     def join_party(self, party_id: str) -> None:
         """Join an open party, or ask to join a closed one. ``received_party`` fires once you are in
@@ -226,7 +175,7 @@ class _PartyRequests:
 
         Example: ``future = socket.leave_party_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
         """
-        return self._request("party_leave", {"party_id": _text("party_id", party_id)}, _ack)
+        return self._request("party_leave", {"party_id": _text("party_id", party_id)})
 
     def leave_party(self, party_id: str) -> None:
         """Leave a party (a leader leaving hands over to the oldest member). Example:
@@ -239,7 +188,7 @@ class _PartyRequests:
         Example: ``future = socket.promote_party_member_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
         """
         return self._request("party_promote", {"party_id": _text("party_id", party_id),
-                                               "presence": _presence(presence)}, _ack)
+                                               "presence": _presence(presence)})
 
     def promote_party_member(self, party_id: str, presence: UserPresence) -> None:
         """Leader only: make another member the leader (``received_party_leader`` for everyone).
@@ -254,7 +203,7 @@ class _PartyRequests:
         Example: ``future = socket.accept_party_member_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
         """
         return self._request("party_accept", {"party_id": _text("party_id", party_id),
-                                              "presence": _presence(presence)}, _ack)
+                                              "presence": _presence(presence)})
 
     def accept_party_member(self, party_id: str, presence: UserPresence) -> None:
         """Leader only: let in a player who asked to join (from ``received_party_join_request``).
@@ -269,7 +218,7 @@ class _PartyRequests:
         Example: ``future = socket.remove_party_member_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
         """
         return self._request("party_remove", {"party_id": _text("party_id", party_id),
-                                              "presence": _presence(presence)}, _ack)
+                                              "presence": _presence(presence)})
 
     def remove_party_member(self, party_id: str, presence: UserPresence) -> None:
         """Leader only: kick a member (it gets ``received_party_close``) or quietly refuse a join request.
@@ -283,7 +232,7 @@ class _PartyRequests:
 
         Example: ``future = socket.close_party_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
         """
-        return self._request("party_close", {"party_id": _text("party_id", party_id)}, _ack)
+        return self._request("party_close", {"party_id": _text("party_id", party_id)})
 
     def close_party(self, party_id: str) -> None:
         """Leader only: end the party (``received_party_close`` for every member, you included).
@@ -298,7 +247,7 @@ class _PartyRequests:
         Example: ``future = socket.list_party_join_requests_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
         """
         return self._request("party_join_request_list", {"party_id": _text("party_id", party_id)},
-                             PartyJoinRequest.from_wire, "party_join_request")
+                             PartyJoinRequest, "party_join_request")
 
     def list_party_join_requests(self, party_id: str) -> PartyJoinRequest:
         """Leader only: the players waiting to join. Example:
@@ -317,7 +266,7 @@ class _PartyRequests:
             body["label"] = text
         if hidden:
             body["hidden"] = True
-        return self._request("party_update", body, _ack)
+        return self._request("party_update", body)
 
     def update_party(self, party_id: str, open: bool, label: Mapping[str, Any] | str | None = None,
                      hidden: bool = False) -> None:
@@ -344,7 +293,7 @@ class _PartyRequests:
         body: dict[str, Any] = {"party_id": _text("party_id", party_id), "op_code": str(op_code)}
         if data:
             body["data"] = _wire.b64encode(bytes(data))
-        return self._request("party_data_send", body, _ack)
+        return self._request("party_data_send", body)
 
     def send_party_data(self, party_id: str, op_code: int, data: bytes | str = b"") -> None:
         """Send ``data`` (bytes; str is UTF-8 encoded) to the other members (``received_party_data``).
@@ -365,7 +314,7 @@ class _PartyRequests:
         body = {"party_id": _text("party_id", party_id),
                 **_matchmaker_body(query, min_count, max_count, string_properties, numeric_properties,
                                    count_multiple)}
-        return self._request("party_matchmaker_add", body, PartyMatchmakerTicket.from_wire,
+        return self._request("party_matchmaker_add", body, PartyMatchmakerTicket,
                              "party_matchmaker_ticket")
 
     def add_matchmaker_party(self, party_id: str, query: str = "*", min_count: int = 2, max_count: int = 8,
@@ -387,7 +336,7 @@ class _PartyRequests:
         Example: ``future = socket.remove_matchmaker_party_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
         """
         return self._request("party_matchmaker_remove", {"party_id": _text("party_id", party_id),
-                                                         "ticket": _text("ticket", ticket)}, _ack)
+                                                         "ticket": _text("ticket", ticket)})
 
     def remove_matchmaker_party(self, party_id: str, ticket: str) -> None:
         """Leader only: withdraw a party ticket. Example: ``socket.remove_matchmaker_party(pid, t.ticket)``.

@@ -1,33 +1,27 @@
-"""Socket request methods for matches, chat, status, RPC and ping (a mixin of Socket), and the pushed
-events they cause (registered in ``_events`` at import).
+"""Socket request methods for matches, chat, status, RPC and ping: ``_RealtimeRequests``, a base of
+:class:`Socket` built on :class:`~nakama_sync._socket_requests.RequestMethods` (its contract).
 
 Every request has a blocking form that returns the reply's model (``create_match``) and a twin
-``*_nowait`` that returns a :class:`SocketFuture` at once. See socket.py for the contract used here.
+``*_nowait`` that returns a :class:`SocketFuture` at once. Arguments are checked first. The pushed events
+(``received_match_state`` ...) are routed by ``_socket_codec.EVENTS``.
 """
 from __future__ import annotations
 
 import binascii
-from collections.abc import Callable, Iterable, Mapping
+import builtins
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-from ._events import register_event
 from ._future import SocketFuture
+from ._socket_args import _int32, _presence, _text
+from ._socket_requests import RequestMethods
 from ._wire import json_text
 from .models.realtime import (
     Channel,
-    ChannelMessage,
     ChannelMessageAck,
-    ChannelPresenceEvent,
     Match,
-    MatchData,
-    MatchPresenceEvent,
-    Notification,
     Rpc,
-    SocketErrorEvent,
     Status,
-    StatusPresenceEvent,
-    StreamData,
-    StreamPresenceEvent,
     UserPresence,
 )
 
@@ -36,34 +30,26 @@ __all__ = ["_RealtimeRequests"]
 T = TypeVar("T")
 
 
-def _notifications(payload: dict[str, Any]) -> list[Notification]:
-    return [Notification.from_wire(item) for item in payload.get("notifications") or ()]
+def _presences(value: Any) -> list[dict[str, str]]:
+    if isinstance(value, (str, bytes, Mapping, UserPresence)) or not isinstance(value, Iterable):
+        raise TypeError(f"presences must be a list of UserPresence, not {type(value).__name__}")
+    return [_presence(p) for p in value]
 
 
-def _server_error(payload: dict[str, Any]) -> SocketErrorEvent:
-    return SocketErrorEvent(code=int(payload.get("code") or 0), message=str(payload.get("message", "")),
-                            context=dict(payload.get("context") or {}), kind="server")
+def _opt_text(name: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
+    return value
 
 
-register_event("match_data", "received_match_state", MatchData.from_wire)
-register_event("match_presence_event", "received_match_presence", MatchPresenceEvent.from_wire)
-register_event("channel_message", "received_channel_message", ChannelMessage.from_wire)
-register_event("channel_presence_event", "received_channel_presence", ChannelPresenceEvent.from_wire)
-register_event("notifications", "received_notification", _notifications)
-register_event("status_presence_event", "received_status_presence", StatusPresenceEvent.from_wire)
-register_event("stream_data", "received_stream_state", StreamData.from_wire)
-register_event("stream_presence_event", "received_stream_presence", StreamPresenceEvent.from_wire)
-register_event("error", "received_error", _server_error)
-
-
-def _none(payload: Any) -> None:
-    return None
-
-
-def _presence_wire(presence: UserPresence | Mapping[str, Any]) -> dict[str, Any]:
-    if isinstance(presence, UserPresence):
-        return {"user_id": presence.user_id, "session_id": presence.session_id, "username": presence.username}
-    return {k: presence[k] for k in ("user_id", "session_id", "username") if k in presence}
+def _int64(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if not -2**63 <= value < 2**63:
+        raise ValueError(f"{name} must fit in 64 bits")
+    return value
 
 
 def _b64(data: bytes | bytearray | memoryview | str) -> str:
@@ -80,16 +66,11 @@ def _content(content: Mapping[str, Any] | str) -> str:
     return json_text(dict(content) if isinstance(content, Mapping) else content)
 
 
-class _RealtimeRequests:
-    """Mixin of Socket. Thread: every method may be called from any thread (blocking forms not on the
-    reader thread, i.e. not in a handler when ``use_main_thread=False``)."""
-
-    def _request(self, key: str, body: dict[str, Any], parse: Callable[[Any], T] | None = None,
-                 reply_key: str | None = None) -> SocketFuture[T]:
-        raise NotImplementedError  # implemented by Socket
-
-    def _send(self, key: str, body: dict[str, Any]) -> None:
-        raise NotImplementedError  # implemented by Socket
+class _RealtimeRequests(RequestMethods):
+    """Match, chat, status, RPC and ping requests of :class:`Socket`. Arguments are checked before anything
+    is sent (``TypeError``/``ValueError`` naming the argument): the server closes the socket on a malformed
+    message instead of answering it. Thread: every method may be called from any thread (blocking forms not
+    on the reader thread, i.e. not in a handler when ``use_main_thread=False``)."""
 
     # ---- matches -------------------------------------------------------------------------------
     def create_match(self, name: str | None = None) -> Match:
@@ -101,7 +82,8 @@ class _RealtimeRequests:
 
     def create_match_nowait(self, name: str | None = None) -> SocketFuture[Match]:
         """Non-blocking :meth:`create_match`. Example: ``fut = socket.create_match_nowait()``. Any thread."""
-        return self._request("match_create", {"name": name} if name else {}, Match.from_wire, "match")
+        name = _opt_text("name", name)
+        return self._request("match_create", {"name": name} if name else {}, Match, "match")
 
     def join_match(self, match_id: str | None = None, token: str | None = None,
                    metadata: Mapping[str, str] | None = None) -> Match:
@@ -114,12 +96,16 @@ class _RealtimeRequests:
     def join_match_nowait(self, match_id: str | None = None, token: str | None = None,
                           metadata: Mapping[str, str] | None = None) -> SocketFuture[Match]:
         """Non-blocking :meth:`join_match`. Example: ``socket.join_match_nowait(mid)``. Any thread."""
+        match_id = _opt_text("match_id", match_id)
+        token = _opt_text("token", token)
         if bool(match_id) == bool(token):
             raise ValueError("give exactly one of match_id and token")
         body: dict[str, Any] = {"match_id": match_id} if match_id else {"token": token}
         if metadata:
+            if not isinstance(metadata, Mapping):
+                raise TypeError(f"metadata must be a dict of str to str, not {type(metadata).__name__}")
             body["metadata"] = {str(k): str(v) for k, v in metadata.items()}
-        return self._request("match_join", body, Match.from_wire, "match")
+        return self._request("match_join", body, Match, "match")
 
     def leave_match(self, match_id: str) -> None:
         """Leave a match. Example: ``socket.leave_match(match.match_id)``. Any thread."""
@@ -127,7 +113,7 @@ class _RealtimeRequests:
 
     def leave_match_nowait(self, match_id: str) -> SocketFuture[None]:
         """Non-blocking :meth:`leave_match`. Example: ``socket.leave_match_nowait(mid)``. Any thread."""
-        return self._request("match_leave", {"match_id": match_id}, _none, None)
+        return self._request("match_leave", {"match_id": _text("match_id", match_id)}, None, None)
 
     def send_match_state(self, match_id: str, op_code: int, data: bytes | str = b"",
                          presences: Iterable[UserPresence] | None = None, reliable: bool = True) -> None:
@@ -137,11 +123,16 @@ class _RealtimeRequests:
         Example: ``socket.send_match_state(match.match_id, 1, b"xy")``. Any thread.
         Raises ConnectionClosed when not connected, ValueError when the message exceeds 4096 bytes.
         """
-        body: dict[str, Any] = {"match_id": match_id, "op_code": str(int(op_code))}
-        if data:
-            body["data"] = _b64(data)
-        if presences:
-            body["presences"] = [_presence_wire(p) for p in presences]
+        body: dict[str, Any] = {"match_id": _text("match_id", match_id), "op_code": str(_int64("op_code", op_code))}
+        encoded = _b64(data)
+        if encoded:
+            body["data"] = encoded
+        if presences is not None:
+            wire = _presences(presences)
+            if wire:
+                body["presences"] = wire
+        if not isinstance(reliable, bool):
+            raise TypeError(f"reliable must be a bool, not {type(reliable).__name__}")
         if reliable:
             body["reliable"] = True
         self._send("match_data_send", body)
@@ -158,8 +149,13 @@ class _RealtimeRequests:
     def join_chat_nowait(self, target: str, type: int, persistence: bool = True,
                          hidden: bool = False) -> SocketFuture[Channel]:
         """Non-blocking :meth:`join_chat`. Example: ``socket.join_chat_nowait("general", 1)``. Any thread."""
-        body = {"target": target, "type": int(type), "persistence": bool(persistence), "hidden": bool(hidden)}
-        return self._request("channel_join", body, Channel.from_wire, "channel")
+        if not isinstance(persistence, bool) or not isinstance(hidden, bool):
+            raise TypeError("persistence and hidden must be bools")
+        if _int32("type", type, 1) not in (1, 2, 3):
+            raise ValueError("type must be a ChannelType: 1 room, 2 direct message, 3 group")
+        body = {"target": _text("target", target), "type": int(type), "persistence": persistence,
+                "hidden": hidden}
+        return self._request("channel_join", body, Channel, "channel")
 
     def leave_chat(self, channel_id: str) -> None:
         """Leave a chat channel. Example: ``socket.leave_chat(channel.id)``. Any thread."""
@@ -167,7 +163,7 @@ class _RealtimeRequests:
 
     def leave_chat_nowait(self, channel_id: str) -> SocketFuture[None]:
         """Non-blocking :meth:`leave_chat`. Example: ``socket.leave_chat_nowait(channel.id)``. Any thread."""
-        return self._request("channel_leave", {"channel_id": channel_id}, _none, None)
+        return self._request("channel_leave", {"channel_id": _text("channel_id", channel_id)}, None, None)
 
     def write_chat_message(self, channel_id: str, content: Mapping[str, Any] | str) -> ChannelMessageAck:
         """Send a chat message; ``content`` must be a JSON object (a dict, or its JSON text).
@@ -179,8 +175,8 @@ class _RealtimeRequests:
     def write_chat_message_nowait(self, channel_id: str,
                                   content: Mapping[str, Any] | str) -> SocketFuture[ChannelMessageAck]:
         """Non-blocking :meth:`write_chat_message`. Example: ``socket.write_chat_message_nowait(cid, {})``. Any thread."""
-        body = {"channel_id": channel_id, "content": _content(content)}
-        return self._request("channel_message_send", body, ChannelMessageAck.from_wire, "channel_message_ack")
+        body = {"channel_id": _text("channel_id", channel_id), "content": _content(content)}
+        return self._request("channel_message_send", body, ChannelMessageAck, "channel_message_ack")
 
     def update_chat_message(self, channel_id: str, message_id: str,
                             content: Mapping[str, Any] | str) -> ChannelMessageAck:
@@ -193,8 +189,9 @@ class _RealtimeRequests:
     def update_chat_message_nowait(self, channel_id: str, message_id: str,
                                    content: Mapping[str, Any] | str) -> SocketFuture[ChannelMessageAck]:
         """Non-blocking :meth:`update_chat_message`. Example: ``socket.update_chat_message_nowait(c, m, {})``. Any thread."""
-        body = {"channel_id": channel_id, "message_id": message_id, "content": _content(content)}
-        return self._request("channel_message_update", body, ChannelMessageAck.from_wire, "channel_message_ack")
+        body = {"channel_id": _text("channel_id", channel_id), "message_id": _text("message_id", message_id),
+                "content": _content(content)}
+        return self._request("channel_message_update", body, ChannelMessageAck, "channel_message_ack")
 
     def remove_chat_message(self, channel_id: str, message_id: str) -> ChannelMessageAck:
         """Remove one of your messages. Example: ``socket.remove_chat_message(channel.id, ack.message_id)``. Any thread."""
@@ -202,8 +199,8 @@ class _RealtimeRequests:
 
     def remove_chat_message_nowait(self, channel_id: str, message_id: str) -> SocketFuture[ChannelMessageAck]:
         """Non-blocking :meth:`remove_chat_message`. Example: ``socket.remove_chat_message_nowait(c, m)``. Any thread."""
-        body = {"channel_id": channel_id, "message_id": message_id}
-        return self._request("channel_message_remove", body, ChannelMessageAck.from_wire, "channel_message_ack")
+        body = {"channel_id": _text("channel_id", channel_id), "message_id": _text("message_id", message_id)}
+        return self._request("channel_message_remove", body, ChannelMessageAck, "channel_message_ack")
 
     # ---- status ---------------------------------------------------------------------------------
     def follow_users(self, user_ids: Iterable[str] | None = None,
@@ -222,7 +219,7 @@ class _RealtimeRequests:
             body["user_ids"] = _strings(user_ids, "user_ids")
         if usernames:
             body["usernames"] = _strings(usernames, "usernames")
-        return self._request("status_follow", body, Status.from_wire, "status")
+        return self._request("status_follow", body, Status, "status")
 
     def unfollow_users(self, user_ids: Iterable[str]) -> None:
         """Stop following users' status. Example: ``socket.unfollow_users([friend_id])``. Any thread."""
@@ -230,7 +227,7 @@ class _RealtimeRequests:
 
     def unfollow_users_nowait(self, user_ids: Iterable[str]) -> SocketFuture[None]:
         """Non-blocking :meth:`unfollow_users`. Example: ``socket.unfollow_users_nowait([uid])``. Any thread."""
-        return self._request("status_unfollow", {"user_ids": _strings(user_ids, "user_ids")}, _none, None)
+        return self._request("status_unfollow", {"user_ids": _strings(user_ids, "user_ids")}, None, None)
 
     def update_status(self, status: str | None = None) -> None:
         """Set your status text (``""`` is online with no text); ``None`` appears offline.
@@ -241,7 +238,8 @@ class _RealtimeRequests:
 
     def update_status_nowait(self, status: str | None = None) -> SocketFuture[None]:
         """Non-blocking :meth:`update_status`. Example: ``socket.update_status_nowait("away")``. Any thread."""
-        return self._request("status_update", {} if status is None else {"status": status}, _none, None)
+        status = _opt_text("status", status)
+        return self._request("status_update", {} if status is None else {"status": status}, None, None)
 
     # ---- rpc and ping -----------------------------------------------------------------------------
     def rpc(self, id: str, payload: str | Mapping[str, Any] | list[Any] | None = None) -> Rpc:
@@ -254,10 +252,12 @@ class _RealtimeRequests:
     def rpc_nowait(self, id: str, payload: str | Mapping[str, Any] | list[Any] | None = None
                    ) -> SocketFuture[Rpc]:
         """Non-blocking :meth:`rpc`. Example: ``socket.rpc_nowait("echo", "hi")``. Any thread."""
-        body: dict[str, Any] = {"id": id}
+        body: dict[str, Any] = {"id": _text("id", id)}
         if payload is not None:
+            if not isinstance(payload, (str, Mapping, list)):
+                raise TypeError(f"payload must be a str, a dict or a list, not {builtins.type(payload).__name__}")
             body["payload"] = json_text(dict(payload) if isinstance(payload, Mapping) else payload)
-        return self._request("rpc", body, Rpc.from_wire, "rpc")
+        return self._request("rpc", body, Rpc, "rpc")
 
     def ping(self) -> None:
         """Round-trip a ``ping`` to the server (raises if no ``pong`` in time).
@@ -268,7 +268,7 @@ class _RealtimeRequests:
 
     def ping_nowait(self) -> SocketFuture[None]:
         """Non-blocking :meth:`ping`. Example: ``socket.ping_nowait().add_done_callback(print)``. Any thread."""
-        return self._request("ping", {}, _none, None)
+        return self._request("ping", {}, None, None)
 
 
 def _strings(values: Iterable[str], what: str) -> list[str]:

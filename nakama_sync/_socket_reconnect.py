@@ -1,15 +1,19 @@
-"""The Socket's reconnect side (a mixin of Socket): what happens when a connection ends.
+"""The reconnector: a state machine that gets a dropped connection back.
 
-When a reader thread ends, it calls ``_after_connection(conn)``. Either the socket is finished (the
-game closed it, reconnection is off, or the server closed it on purpose) and ``closed`` fires once, or
-a thread ``nakama-sync-reconnect-N`` starts and loops: ``reconnecting`` (attempt, delay, cause), an
-interruptible wait (``close()`` ends it at once), a session refresh through the Client when the token
-has expired, a new connection, the restore of what the server forgot (``_reconnect._restore``), the
-flush of the optional send buffer, and ``reconnected``. It gives up (``closed`` with the reason) when
-the policy says so, when the refresh token has expired too, or when the server refuses the session.
+States: ``IDLE`` → (``begin``) ``WAITING`` → ``CONNECTING`` → ``RESTORING`` → ``IDLE`` (``reconnected``);
+from any state, ``stop()`` (the game closed the socket) or giving up → ``IDLE`` with ``closed``. Each
+round (one drop, up to its restore) has a *generation*; its thread (``nakama-sync-reconnect-N``) acts only
+while the generation is current, and every event it sends belongs to it. A drop during the restore, or
+right after ``reconnected``, is taken up by the same round, so the game's events stay in order
+(``reconnected`` is never the last word while a new round runs).
 
-Invariants (guarded by ``_state_lock``): at most one reconnect thread (``_reconnector``); while it
-runs, ending readers leave the decision to it; ``closed`` fires once per ``connect()`` (``_final_sent``).
+Each attempt is bounded: the session refresh (when the token expired) and the upgrade share
+``attempt_timeout`` (a total deadline), and ``max_elapsed`` caps the whole round; ``stop()`` ends a wait
+or an attempt at once. ``send_buffer`` frames kept while away are sent after the restore, before any new
+send of the game (those wait in the buffer until it is flushed).
+
+Surface: ``begin(lost)``, ``stop()``, ``active``, ``buffer(frame)``, ``join(deadline)``.
+Thread safety: every method from any thread.
 """
 from __future__ import annotations
 
@@ -19,231 +23,272 @@ import logging
 import random
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
-import websocket
-
-from ._reconnect import ReconnectPolicy, _restore, _Snapshot, _Tracker
-from .exceptions import ApiError, ConnectionClosed, NakamaError, SessionError
+from ._reconnect import ReconnectPolicy
+from .exceptions import ApiError, ConnectionClosed, HttpTimeout, NakamaError, SessionError
 from .models.realtime import SocketClosed
 from .models.reconnect import SocketReconnected, SocketReconnecting
 
-if TYPE_CHECKING:
-    from ._socket_reader import _Connection
-    from .session import Session
-
-__all__ = ["_ReconnectMixin"]
+__all__ = ["Reconnector", "refresh_session"]
 
 log = logging.getLogger("nakama_sync.socket")
 
-_reconnect_numbers = itertools.count(1)
-_OP_TEXT = websocket.ABNF.OPCODE_TEXT
-_SERVER_NORMAL_CLOSE = 1000
+_numbers = itertools.count(1)
+IDLE, WAITING, CONNECTING, RESTORING = "idle", "waiting", "connecting", "restoring"
 
 
-class _ReconnectMixin:
-    """Mixin of Socket. Needs the attributes Socket.__init__ sets."""
+class _Host(Protocol):
+    """What the reconnector needs from the Socket."""
 
-    reconnect_policy: ReconnectPolicy | None
-    send_buffer: int
-    client: Any
-    _state_lock: threading.Lock
-    _conn: _Connection | None
-    _closing: threading.Event
-    _tracker: _Tracker
-    _session: Session | None
-    _appear_online: bool
-    _use_main_thread: bool
+    def refresh_session(self, timeout: float) -> None: ...
+    def establish(self, timeout: float) -> Any: ...          # a started Connection, or raises
+    def restore(self) -> Any: ...                            # a _RestoreResult; ConnectionClosed if it dropped
+    def flush(self, conn: Any, frames: list[bytes]) -> None: ...
+    def announce(self, signal_name: str, event: Any) -> None: ...
+    def finish(self, event: SocketClosed) -> None: ...
 
-    def _init_reconnect(self, reconnect: ReconnectPolicy | bool | None, send_buffer: int) -> None:
-        if reconnect is True:
-            reconnect = ReconnectPolicy()
-        elif reconnect is False or reconnect is None:
-            reconnect = None
-        elif not isinstance(reconnect, ReconnectPolicy):
-            raise TypeError("reconnect must be a ReconnectPolicy, True or False")
-        if send_buffer < 0:
-            raise ValueError("send_buffer must be >= 0")
-        self.reconnect_policy = reconnect
-        self.send_buffer = int(send_buffer)
-        self._reconnector: threading.Thread | None = None      # set while a reconnect is under way
-        self._reconnect_thread: threading.Thread | None = None  # the last one started (close() joins it)
-        self._final_sent = True
+
+class Reconnector:
+    """Gets a dropped connection back (see the module docstring). Example::
+
+        rec = Reconnector(ReconnectPolicy(), send_buffer=100, host=socket_host)
+        rec.begin(lost_connection)      # a reader thread, once its connection ended
+        rec.stop(); rec.join(deadline)  # close()
+    """
+
+    def __init__(self, policy: ReconnectPolicy, send_buffer: int, host: _Host) -> None:
+        self.policy = policy
+        self.send_buffer = send_buffer
+        self._host = host
+        self._lock = threading.Lock()
+        self._state = IDLE
+        self._generation = 0
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
         self._buffered: collections.deque[bytes] = collections.deque()
-        self._tracker = _Tracker()
         self._rng = random.Random()
 
-    # provided by Socket / the other mixins
-    def _establish(self, session: Session, appear_online: bool, timeout: float, announce: bool) -> _Connection:
-        raise NotImplementedError
-
-    def _deliver(self, signal: Any, event: Any) -> None:
-        raise NotImplementedError
-
-    def _wake_pollers(self) -> None:
-        raise NotImplementedError
-
-    def _send_failed(self, conn: _Connection, exc: BaseException) -> None:
-        raise NotImplementedError
-
-    # ---- public ---------------------------------------------------------------------------------
     @property
-    def is_reconnecting(self) -> bool:
-        """True while the socket is getting a dropped connection back (a property).
+    def active(self) -> bool:
+        """True while a round runs (from the drop until ``reconnected`` or ``closed``)."""
+        return self._state != IDLE
 
-        Example: ``if socket.is_reconnecting: draw_spinner()``. Any thread.
-        """
-        return self._reconnector is not None
+    @property
+    def state(self) -> str:
+        """``"idle"``, ``"waiting"``, ``"connecting"`` or ``"restoring"``."""
+        return self._state
 
-    # ---- the end of a connection -----------------------------------------------------------------
-    def _after_connection(self, conn: _Connection) -> None:
-        """Called by a reader thread once its connection has ended: reconnect, or finish."""
-        with self._state_lock:
-            if self._reconnector is not None:   # the reconnect thread restoring ``conn`` decides
-                return
-            if self._should_reconnect(conn):
-                thread = threading.Thread(target=self._reconnect_main, args=(conn,),
-                                          name=f"nakama-sync-reconnect-{next(_reconnect_numbers)}", daemon=True)
-                self._reconnector = self._reconnect_thread = thread
-                thread.start()
-                return
-        self._finish(_closed_event(conn))
-
-    def _should_reconnect(self, conn: _Connection) -> bool:
-        policy = self.reconnect_policy
-        if policy is None or conn.by_client or self._closing.is_set() or self._session is None:
-            return False
-        return conn.close_code != _SERVER_NORMAL_CLOSE or policy.reconnect_on_server_close
-
-    def _finish(self, event: SocketClosed) -> None:
-        """Fire ``closed`` once for this ``connect()``; drop what waits in the send buffer."""
-        with self._state_lock:
-            if self._final_sent:
-                return
-            self._final_sent = True
-            self._reconnector = None
-            dropped = len(self._buffered)
+    def reset(self) -> None:
+        """A fresh ``connect()``: clear a previous ``stop()``."""
+        self._stopping.clear()
+        with self._lock:
             self._buffered.clear()
-        if dropped:
-            log.warning("socket closed with %d buffered sends not sent", dropped)
-        log.info("socket closed: %s", event.reason)
-        self._deliver(self.closed, event)  # type: ignore[attr-defined]
-        self._wake_pollers()
 
-    # ---- the reconnect thread ----------------------------------------------------------------------
-    def _reconnect_main(self, lost: _Connection) -> None:
-        try:
-            self._reconnect_loop(lost)
-        except BaseException as exc:  # the thread must never vanish silently
-            log.exception("socket reconnect failed")
-            self._finish(SocketClosed(reason=f"reconnect failed: {exc!r}"))
+    def begin(self, lost: Any) -> bool:
+        """Start a round for the connection ``lost`` (a reader thread calls it once its connection ended).
 
-    def _reconnect_loop(self, lost: _Connection) -> None:
-        policy = self.reconnect_policy
-        session = self._session
-        assert policy is not None and session is not None
-        old_reader = lost.reader
-        if old_reader is not None and old_reader is not threading.current_thread():
-            old_reader.join(1.0)
-        snap = self._tracker.snapshot()
-        started = time.monotonic()
-        cause = lost.reason or "connection lost"
-        failed = 0
-        while True:
-            elapsed = time.monotonic() - started
-            if policy.gives_up(failed, elapsed):
-                self._finish(SocketClosed(reason=f"gave up reconnecting after {failed} attempt(s) in "
-                                                 f"{elapsed:.1f} s; last cause: {cause}"))
-                return
-            delay = policy.delay(failed + 1, self._rng)
-            if policy.max_elapsed is not None:
-                delay = min(delay, max(0.0, policy.max_elapsed - elapsed))
-            log.info("socket reconnecting (attempt %d in %.2f s): %s", failed + 1, delay, cause)
-            self._deliver(self.reconnecting,  # type: ignore[attr-defined]
-                          SocketReconnecting(attempt=failed + 1, delay=delay, cause=cause))
-            if self._closing.wait(delay):
-                self._finish(SocketClosed(reason="closed by the client", by_client=True))
-                return
-            failed += 1
-            try:
-                self._refresh_for_reconnect(session)
-                conn = self._establish(session, snap.appear_online, policy.attempt_timeout, False)
-            except ConnectionClosed:   # close() won during the attempt
-                self._finish(SocketClosed(reason="closed by the client", by_client=True))
-                return
-            except SessionError as exc:
-                self._finish(SocketClosed(reason=f"reconnect stopped: {exc}"))
-                return
-            except ApiError as exc:
-                if exc.status_code in (400, 401, 403):
-                    self._finish(SocketClosed(reason=f"reconnect stopped: the server refused the session "
-                                                     f"(HTTP {exc.status_code}: {exc.message})"))
-                    return
-                cause = str(exc)
-                continue
-            except (NakamaError, OSError, websocket.WebSocketException) as exc:
-                cause = str(exc) or type(exc).__name__
-                continue
-            if self._restored(conn, snap, failed, started):
-                return
-            if not self._should_reconnect(conn):
-                self._finish(_closed_event(conn))
-                return
-            cause = conn.reason or "connection lost while restoring"
-
-    def _restored(self, conn: _Connection, snap: _Snapshot, attempts: int, started: float) -> bool:
-        """Restore on the new connection; True once done (``reconnected`` sent), False if it dropped."""
-        try:
-            result = _restore(self, snap, self._tracker)
-        except ConnectionClosed:
-            return False
-        with self._state_lock:
-            if conn.reason is not None:
+        False when a round already runs (it takes this drop up itself) or the reconnector is stopped.
+        """
+        with self._lock:
+            if self._state != IDLE or self._stopping.is_set():
                 return False
-            self._reconnector = None
-            buffered, self._buffered = self._buffered, collections.deque()
-        for frame in buffered:
-            try:
-                conn.ws.send(frame, _OP_TEXT)
-            except (websocket.WebSocketException, OSError) as exc:
-                self._send_failed(conn, exc)
-                log.warning("socket dropped %d buffered sends: the connection ended again", len(buffered))
-                break
-        event = SocketReconnected(attempts=attempts, downtime=time.monotonic() - started,
-                                  matches=result.matches, channels=result.channels,
-                                  followed_user_ids=result.followed, status_restored=result.status_restored,
-                                  lost=result.lost)
-        log.info("socket reconnected after %d attempt(s); %d item(s) lost", attempts, len(result.lost))
-        self._deliver(self.reconnected, event)  # type: ignore[attr-defined]
+            self._state = WAITING
+            self._generation += 1
+            thread = threading.Thread(target=self._main, args=(lost, self._generation),
+                                      name=f"nakama-sync-reconnect-{next(_numbers)}", daemon=True)
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+            thread.start()   # under the lock: join() never sees a thread that is not started
         return True
 
-    def _refresh_for_reconnect(self, session: Session) -> None:
-        """Renew an expired (or nearly expired) token through the Client before the upgrade."""
-        if not session.needs_refresh():
-            return
-        if session.is_refresh_expired():
-            if session.is_expired():
-                raise SessionError("the session has expired and its refresh token has expired too: "
-                                   "authenticate again")
-            return
-        client = self.client
-        if getattr(client, "auto_refresh_session", False) and hasattr(client, "_ensure_fresh"):
-            # client.session_refreshed runs where events run: in poll() with use_main_thread=True
-            client._ensure_fresh(session, deliver=lambda notify: self._schedule_callback(  # type: ignore[attr-defined]
-                lambda _none: notify(), None))
-        else:
-            client.session_refresh(session)
+    def stop(self) -> None:
+        """End the round at once (close()): its wait or attempt is cut short; it finishes with ``closed``."""
+        self._stopping.set()
 
-    def _buffer_send(self, frame: bytes) -> bool:
-        """While reconnecting with a send buffer: keep ``frame`` for later. False when not buffering."""
-        with self._state_lock:
-            if self._reconnector is None or not self.send_buffer:
+    def join(self, deadline: float) -> list[threading.Thread]:
+        """Join every reconnect thread started until ``deadline`` (monotonic); returns those still alive."""
+        me = threading.current_thread()
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            if thread is not me:
+                thread.join(max(0.0, deadline - time.monotonic()))
+        return [t for t in threads if t.is_alive() and t is not me]
+
+    def buffer(self, frame: bytes) -> bool:
+        """While a round runs and ``send_buffer`` > 0 (or the buffer is still being flushed): keep ``frame``
+        to send after the restore. False when not buffering. Raises ConnectionClosed when full."""
+        with self._lock:
+            if self._state == IDLE and not self._buffered:
+                return False
+            if not self.send_buffer:
                 return False
             if len(self._buffered) >= self.send_buffer:
                 raise ConnectionClosed(f"reconnecting, and the send buffer is full ({self.send_buffer} messages)")
             self._buffered.append(frame)
             return True
 
+    def drop_buffer(self) -> int:
+        """Forget the buffered frames (the socket closed for good); returns how many."""
+        with self._lock:
+            n = len(self._buffered)
+            self._buffered.clear()
+            return n
 
-def _closed_event(conn: _Connection) -> SocketClosed:
-    return SocketClosed(reason=conn.reason or "connection closed", code=conn.close_code, by_client=conn.by_client)
+    # ---- the round's thread ---------------------------------------------------------------------------
+    def _main(self, lost: Any, generation: int) -> None:
+        try:
+            self._round(lost, generation)
+        except BaseException as exc:  # the thread must never vanish silently
+            log.exception("socket reconnect failed")
+            self._end(generation, SocketClosed(reason=f"reconnect failed: {exc!r}"))
+
+    def _end(self, generation: int, event: SocketClosed | None) -> None:
+        with self._lock:
+            if self._generation == generation:
+                self._state = IDLE
+        if event is not None:
+            self._host.finish(event)
+
+    def _set(self, generation: int, state: str) -> bool:
+        with self._lock:
+            if self._generation != generation or self._stopping.is_set():
+                return False
+            self._state = state
+            return True
+
+    def _round(self, lost: Any, generation: int) -> None:
+        policy = self.policy
+        host = self._host
+        old_reader = getattr(lost, "reader", None)
+        if old_reader is not None and old_reader is not threading.current_thread():
+            old_reader.join(1.0)
+        started = time.monotonic()
+        cause = getattr(lost, "reason", None) or "connection lost"
+        failed = 0
+        closed_by_client = SocketClosed(reason="closed by the client", by_client=True)
+        while True:
+            elapsed = time.monotonic() - started
+            if self._stopping.is_set():
+                self._end(generation, closed_by_client)
+                return
+            if policy.gives_up(failed, elapsed):
+                self._end(generation, SocketClosed(reason=f"gave up reconnecting after {failed} attempt(s) in "
+                                                          f"{elapsed:.1f} s; last cause: {cause}"))
+                return
+            delay = policy.delay(failed + 1, self._rng)
+            budget = policy.attempt_timeout
+            if policy.max_elapsed is not None:
+                delay = min(delay, max(0.0, policy.max_elapsed - elapsed))
+                budget = max(0.05, min(budget, policy.max_elapsed - elapsed - delay))
+            log.info("socket reconnecting (attempt %d in %.2f s): %s", failed + 1, delay, cause)
+            if not self._set(generation, WAITING):
+                self._end(generation, closed_by_client)
+                return
+            host.announce("reconnecting", SocketReconnecting(attempt=failed + 1, delay=delay, cause=cause))
+            if self._stopping.wait(delay) or not self._set(generation, CONNECTING):
+                self._end(generation, closed_by_client)
+                return
+            failed += 1
+            attempt_deadline = time.monotonic() + budget
+            try:
+                host.refresh_session(budget)
+                conn = host.establish(max(0.05, attempt_deadline - time.monotonic()))
+            except ConnectionClosed:   # close() won during the attempt
+                self._end(generation, closed_by_client)
+                return
+            except SessionError as exc:
+                if self._stopping.is_set():
+                    self._end(generation, closed_by_client)
+                    return
+                self._end(generation, SocketClosed(reason=f"reconnect stopped: {exc}"))
+                return
+            except ApiError as exc:
+                if exc.status_code in (400, 401, 403):
+                    self._end(generation, SocketClosed(reason=f"reconnect stopped: the server refused the session "
+                                                              f"(HTTP {exc.status_code}: {exc.message})"))
+                    return
+                cause = str(exc)
+                continue
+            except (NakamaError, OSError) as exc:
+                cause = str(exc) or type(exc).__name__
+                continue
+            if not self._set(generation, RESTORING):
+                self._end(generation, closed_by_client)
+                return
+            try:
+                result = host.restore()
+            except ConnectionClosed:
+                cause = conn.reason or "connection lost while restoring"
+                continue
+            while True:   # flush the send buffer before the game's new sends (they queue behind it)
+                with self._lock:
+                    frames = list(self._buffered)
+                    self._buffered.clear()
+                if not frames:
+                    break
+                host.flush(conn, frames)
+            if conn.reason is not None:
+                cause = conn.reason
+                continue
+            host.announce("reconnected", SocketReconnected(
+                attempts=failed, downtime=time.monotonic() - started, matches=result.matches,
+                channels=result.channels, followed_user_ids=result.followed,
+                status_restored=result.status_restored, lost=result.lost))
+            log.info("socket reconnected after %d attempt(s); %d item(s) lost", failed, len(result.lost))
+            while True:
+                with self._lock:
+                    frames = list(self._buffered)
+                    self._buffered.clear()
+                    if not frames:
+                        if conn.reason is None or self._generation != generation:
+                            self._state = IDLE
+                            return
+                        break
+                host.flush(conn, frames)
+            # dropped again right after "reconnected": this round goes on (its reader left it to us)
+            cause = conn.reason or "connection lost"
+            started = time.monotonic()
+            failed = 0
+
+
+def refresh_session(client: Any, session: Any, timeout: float, closing: threading.Event,
+                    deliver: Callable[[Callable[[], None]], None] | None = None) -> None:
+    """Renew ``session``'s expired (or nearly expired) token through ``client`` within ``timeout`` seconds.
+
+    The HTTP call runs on a helper thread (``nakama-sync-refresh``, it ends with the client's own HTTP
+    timeout) so that neither the attempt's deadline nor ``close()`` (``closing``) waits for it. Raises
+    SessionError (the refresh token expired too), ConnectionClosed (closing), HttpTimeout, or what the
+    refresh raised. Thread: the reconnect thread.
+    """
+    if not session.needs_refresh():
+        return
+    if session.is_refresh_expired():
+        if session.is_expired():
+            raise SessionError("the session has expired and its refresh token has expired too: authenticate again")
+        return
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            if getattr(client, "auto_refresh_session", False) and hasattr(client, "_ensure_fresh"):
+                # tells the game through client.session_refreshed, where ``deliver`` says (the socket's poll())
+                client._ensure_fresh(session, deliver=deliver)
+            else:
+                client.session_refresh(session)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the reconnect thread
+            outcome.append(exc)
+
+    helper = threading.Thread(target=run, name="nakama-sync-refresh", daemon=True)
+    helper.start()
+    deadline = time.monotonic() + timeout
+    while helper.is_alive():
+        if closing.wait(min(0.05, max(0.0, deadline - time.monotonic()))):
+            raise ConnectionClosed("closed by the client while refreshing the session")
+        if time.monotonic() >= deadline and helper.is_alive():
+            raise HttpTimeout(f"session refresh did not finish within {timeout:.1f} s")
+    if outcome and outcome[0] is not None:
+        raise outcome[0]

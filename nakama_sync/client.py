@@ -17,7 +17,7 @@ from ._client_party import _PartyApi
 from ._client_pump import HttpFuture, _Pump, _WorkerPool, on_worker_thread
 from ._client_social import _SocialApi
 from ._client_storage import _StorageApi
-from ._socket_dispatch import StrongSignal
+from ._events import StrongSignal
 from ._transport import DEFAULT_RETRIES, DEFAULT_TIMEOUT, RetryConfig, Transport
 from .exceptions import InvalidArgument, InvalidArgumentType, SessionError
 from .session import Session

@@ -1,85 +1,61 @@
-"""The realtime socket: one WebSocket, one background reader thread, events pumped by ``poll()``.
+"""The realtime socket: a thin front over parts that each own their state.
 
-How it works (see also STYLE.md):
+- :class:`~nakama_sync._socket_conn.Connection` (``_socket_conn``): the WebSocket, its reader thread
+  (frames decoded by the sans-I/O ``_socket_frames.FrameDecoder``), the send path with its deadline;
+- :class:`~nakama_sync._socket_requests.RequestTable`: cid → the future waiting for its reply;
+  :class:`~nakama_sync._socket_requests.Outbox`: request → frame → connection;
+- :class:`~nakama_sync._socket_inbox.Inbox`: a text message → a resolved reply or a delivered event;
+- :class:`~nakama_sync._socket_pump.EventPump`: the event queue, ``poll()``, ``next_event()``;
+- :class:`~nakama_sync._socket_reconnect.Reconnector`: the state machine that gets a drop back;
+- ``_socket_codec``: envelope → model, request → frame; ``_events.SIGNALS``: the signal table.
 
-- ``connect()`` opens ``ws[s]://host:port/ws?lang=en&status=…&token=…&format=json`` and starts ONE
-  daemon thread, ``nakama-sync-reader-N``, the only caller of ``recv``. It decodes each frame once into a
-  model. A reply (it has its request's ``cid``) completes that request's :class:`SocketFuture` right
-  there; a pushed event is queued, in arrival order.
-- ``poll()`` runs the queued events' handlers on the game's thread (blinker signals, called as
-  ``handler(socket, event=<model>)``). With ``use_main_thread=False`` they run on the reader thread
-  as they arrive instead, and ``poll()`` is not needed.
-- Any thread may send (websocket-client locks each frame, so frames never interleave).
-
-Request methods, one uniform style: ``create_match(name=None) -> Match`` blocks until the reply
-(raising :class:`SocketError` on an error reply, :class:`RequestTimeout` after ``request_timeout``,
-:class:`ConnectionClosed` if the connection ends), and its twin ``create_match_nowait(name=None) ->
-SocketFuture[Match]`` returns at once. The blocking form is exactly ``self.x_nowait(...).result()``.
-Futures are completed by the reader thread, so a blocking call inside a handler during ``poll()``
-works. ``send_match_state`` is fire-and-forget (the server never replies to it).
-
-Internal contract for the request mixins (``_socket_realtime.py``, ``_socket_party.py``)::
-
-    self._request(key: str, body: dict, parse: Callable[[dict | None], T] | None, reply_key: str | None)
-        -> SocketFuture[T]
-        Sends {"cid": <new>, key: body}. The future gets parse(envelope[reply_key]) (parse(None) for an
-        empty ack {"cid": ...} or when reply_key is None; with parse=None the raw payload itself), or
-        SocketError for an "error" envelope, ConnectionClosed when the connection ends (or is not
-        open), RequestTimeout after the socket's request_timeout. A parse() that raises fails the
-        future with SocketError(code 1, "malformed reply ..."). Raises ValueError at once if the frame
-        is bigger than the server accepts (max_message_size).
-    self._send(key: str, body: dict) -> None
-        Fire-and-forget {key: body}. Raises ConnectionClosed when not connected, ValueError when too big.
-    nakama_sync._events.register_event(envelope_key, signal_name, parser)
-        Routes pushed envelopes to a signal (see _events.py); call it at import time.
+The request methods (``_socket_realtime``, ``_socket_party``) check their arguments, then hand
+``(key, body, reply model, reply key)`` to the Outbox. Requests block in their plain form
+(``create_match``) and return a :class:`SocketFuture` in their ``*_nowait`` form; the reader thread
+resolves futures, so a blocking call inside a ``poll()`` handler works.
 """
 from __future__ import annotations
 
-import itertools
 import logging
-import socket as _socketlib
 import ssl as _ssl
 import threading
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import blinker
-import websocket
 
+from ._events import SIGNAL_NAMES, StrongSignal
 from ._future import SocketFuture
-from ._reconnect import ReconnectPolicy
-from ._socket_dispatch import _Dispatcher
+from ._reconnect import ReconnectPolicy, _RestoreResult, _Tracker
+from ._reconnect import _restore as _restore_snapshot
+from ._socket_conn import Connection, open_websocket
+from ._socket_inbox import Inbox
 from ._socket_party import _PartyRequests
-from ._socket_reader import _Connection, _limit_frames, _ReaderLoop
+from ._socket_pump import EventPump
 from ._socket_realtime import _RealtimeRequests
-from ._socket_reconnect import _ReconnectMixin
-from .exceptions import ApiError, ConnectionClosed, HttpTimeout, NakamaError, SessionError, TransportError
-from .models.realtime import SocketConnected
-
-try:  # optional acceleration, as in _wire
-    from orjson import dumps as _dumps_bytes
-except ImportError:  # pragma: no cover - depends on the environment
-    import json as _json
-
-    def _dumps_bytes(obj: Any) -> bytes:  # type: ignore[misc]
-        return _json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+from ._socket_reconnect import Reconnector, refresh_session
+from ._socket_requests import Outbox, RequestTable
+from .exceptions import ConnectionClosed, NakamaError, SessionError
+from .models.realtime import SocketClosed, SocketConnected
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from .client import Client
     from .session import Session
 
-__all__ = ["ReconnectPolicy", "Socket", "SocketFuture"]
+__all__ = ["ReconnectPolicy", "Socket", "SocketFuture", "StrongSignal"]
 
-T = TypeVar("T")
 log = logging.getLogger("nakama_sync.socket")
 
-_OP_TEXT = websocket.ABNF.OPCODE_TEXT
-_reader_numbers = itertools.count(1)
+_GOODBYE = 1000
+#: Close reasons with code 1000 that are not goodbyes: Nakama kicks a consumer that falls behind, and
+#: uses 1000 for read timeouts too. After these the socket reconnects.
+_KICKS = ("queue full", "timeout", "timed out", "error reading", "read deadline")
 
 
-class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop, _ReconnectMixin):
+class Socket(_RealtimeRequests, _PartyRequests):
     """A realtime connection to Nakama. Make one with ``client.create_socket()``.
 
     Example::
@@ -97,8 +73,12 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop, _Recon
     that long without any frame the socket sends a ``ping``; ``heartbeat_timeout`` (10 s): if still
     nothing arrives that much later the connection is declared dead and ``closed`` fires;
     ``lang`` ("en"); ``max_message_size`` (4096 bytes, Nakama's limit for what the client sends; ``None``
-    for no check); ``max_receive_size`` (16 MiB; a bigger frame from the server is skipped and reported
-    on ``received_error``, kind ``"malformed_frame"``; ``None``: no limit).
+    for no check); ``max_receive_size`` (16 MiB; a bigger message from the server, fragments counted
+    together, is refused whole and reported on ``received_error``, kind ``"malformed_frame"``; ``None``: no
+    limit); ``max_frame_objects`` (100 000: a frame that may hold more JSON objects/arrays is refused
+    before decoding, so one frame cannot cost hundreds of MB); ``send_timeout`` (2 s: the longest a send
+    may block when the server stops reading; then the connection counts as lost and the call raises
+    :class:`ConnectionClosed`).
 
     Reconnection (see README "Surviving the network"): ``reconnect`` (a :class:`ReconnectPolicy`, on by
     default; ``False`` turns it off). When the connection drops, ``reconnecting`` fires before each
@@ -149,7 +129,8 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop, _Recon
                  heartbeat_interval: float | None = 10.0, heartbeat_timeout: float = 10.0, lang: str = "en",
                  max_message_size: int | None = 4096, reconnect: ReconnectPolicy | bool = True,
                  send_buffer: int = 0, max_queued_events: int | None = 100_000, queue_full: str = "drop_oldest",
-                 max_receive_size: int | None = 16 * 1024 * 1024) -> None:
+                 max_receive_size: int | None = 16 * 1024 * 1024, send_timeout: float = 2.0,
+                 max_frame_objects: int = 100_000) -> None:
         """Prefer ``client.create_socket(...)``. Example: ``Socket(client, use_main_thread=False)``. Any thread."""
         if request_timeout <= 0:
             raise ValueError("request_timeout must be > 0")
@@ -159,23 +140,56 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop, _Recon
             raise ValueError("heartbeat_timeout must be > 0")
         if max_receive_size is not None and max_receive_size < 1024:
             raise ValueError("max_receive_size must be >= 1024 bytes or None")
+        if send_timeout <= 0:
+            raise ValueError("send_timeout must be > 0")
+        if max_frame_objects < 1:
+            raise ValueError("max_frame_objects must be >= 1")
+        policy: ReconnectPolicy | None
+        if reconnect is True:
+            policy = ReconnectPolicy()
+        elif reconnect is False or reconnect is None:
+            policy = None
+        elif isinstance(reconnect, ReconnectPolicy):
+            policy = reconnect
+        else:
+            raise TypeError("reconnect must be a ReconnectPolicy, True or False")
+        if send_buffer < 0:
+            raise ValueError("send_buffer must be >= 0")
         self.client = client
         self.request_timeout = float(request_timeout)
         self.heartbeat_interval = float(heartbeat_interval) if heartbeat_interval else None
         self.heartbeat_timeout = float(heartbeat_timeout)
+        self.send_timeout = float(send_timeout)
         self.lang = lang
         self.max_message_size = max_message_size
         self.max_receive_size = max_receive_size
+        self.max_frame_objects = int(max_frame_objects)
+        self.reconnect_policy = policy
+        self.send_buffer = int(send_buffer)
+        self._signals: dict[str, StrongSignal] = {}
+        for name in SIGNAL_NAMES:
+            signal = StrongSignal(f"Socket.{name}")
+            self._signals[name] = signal
+            setattr(self, name, signal)
+        self._pump = EventPump(self, self._signals["received_error"], use_main_thread=use_main_thread,
+                               max_queued_events=max_queued_events, queue_full=queue_full, on_full=self._queue_full)
+        self._pump.finish()
+        # The game calls poll() once per frame, often on an empty queue: bind the pump's method directly,
+        # so that call costs no extra layer (Socket.poll below documents it; the behaviour is the same).
+        self.poll = self._pump.poll  # type: ignore[method-assign]
+        self.next_event = self._pump.next_event  # type: ignore[method-assign]
+        self._tracker = _Tracker()
+        self._reconnector = Reconnector(policy, self.send_buffer, _ReconnectHost(self)) if policy is not None else None
         self._state_lock = threading.Lock()
-        self._conn: _Connection | None = None
+        self._live: tuple[Connection, RequestTable] | None = None
         self._connecting = False
-        self._opening: websocket.WebSocket | None = None   # a handshake in progress (close() aborts it)
-        self._closing = threading.Event()                  # set by close(); cleared by connect()
+        self._closing = threading.Event()      # set by close(); cleared by connect()
+        self._abort_opening: Callable[[], None] | None = None
         self._session: Session | None = None
         self._appear_online = True
-        self._cids = itertools.count(1)
-        self._init_dispatch(use_main_thread, max_queued_events, queue_full)
-        self._init_reconnect(reconnect, send_buffer)
+        self._final_sent = True
+        super().__init__(Outbox(self._live_link, self._pump.schedule, self._buffer_send, self._tracker.wrap,
+                                self._not_open, self.request_timeout, max_message_size))
 
     def __repr__(self) -> str:
         return f"<Socket {'connected' if self.is_connected else 'closed'} to {self._base_url()}>"
@@ -184,18 +198,28 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop, _Recon
     @property
     def use_main_thread(self) -> bool:
         """True when handlers run in ``poll()``; False when they run on the reader thread."""
-        return self._use_main_thread
+        return self._pump.use_main_thread
 
     @property
     def is_connected(self) -> bool:
         """True while the connection is open (a property). Example: ``if socket.is_connected: ...``. Any thread."""
-        conn = self._conn
-        return conn is not None and conn.reason is None
+        live = self._live
+        return live is not None and live[0].reason is None
+
+    @property
+    def is_reconnecting(self) -> bool:
+        """True while the socket is getting a dropped connection back (a property).
+
+        Example: ``if socket.is_reconnecting: draw_spinner()``. Any thread.
+        """
+        rec = self._reconnector
+        return rec is not None and rec.active
 
     def connect(self, session: Session, appear_online: bool = True, connect_timeout: float = 30.0) -> None:
         """Open the connection with ``session``'s token and start the reader thread.
 
         ``appear_online=True`` shows the user online to followers (wire param ``status``).
+        ``connect_timeout`` is a total deadline for the TCP connect, TLS and the upgrade.
         Raises :class:`SessionError` if the session has expired (refresh it first), :class:`ApiError`
         when the server refuses the upgrade (401 "Missing or invalid token"), :class:`TransportError`
         when it cannot be reached (refused, TLS failure; :class:`HttpTimeout` after ``connect_timeout``),
@@ -207,78 +231,68 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop, _Recon
         token = getattr(session, "token", None)
         if not isinstance(token, str) or not token:
             raise SessionError("the session has no token")
+        if not isinstance(connect_timeout, (int, float)) or isinstance(connect_timeout, bool) or connect_timeout <= 0:
+            raise ValueError("connect_timeout must be a positive number of seconds")
         is_expired = getattr(session, "is_expired", None)
         if callable(is_expired) and is_expired():
             raise SessionError("the session has expired: refresh it (client.session_refresh) before connecting")
         with self._state_lock:
-            if self._connecting or self.is_connected or self._reconnector is not None:
+            if self._connecting or self.is_connected or self.is_reconnecting:
                 raise NakamaError("the socket is already connected (or connecting); close() it first")
             self._connecting = True
             self._closing.clear()
+            self._session = session
+            self._appear_online = appear_online
         try:
             self._tracker.reset(appear_online)
-            self._establish(session, appear_online, connect_timeout, True)
+            if self._reconnector is not None:
+                self._reconnector.reset()
+            self._pump.reopen()
+            self._establish(float(connect_timeout), announce=True)
+        except BaseException:
+            self._pump.finish()
+            raise
         finally:
             with self._state_lock:
                 self._connecting = False
         log.info("socket connected to %s", self._base_url())
-
-    def _establish(self, session: Session, appear_online: bool, timeout: float, announce: bool) -> _Connection:
-        """Open a connection and start its reader (connect() and the reconnect thread)."""
-        ws = self._open(session.token, appear_online, timeout)
-        conn = _Connection(ws, getattr(session, "user_id", "") or "", getattr(session, "username", "") or "")
-        if self.max_receive_size is not None:
-            _limit_frames(ws, self.max_receive_size)
-        io_timeout = (self.heartbeat_interval + self.heartbeat_timeout if self.heartbeat_interval
-                      else max(30.0, self.request_timeout))
-        ws.settimeout(io_timeout)
-        with self._state_lock:
-            if self._closing.is_set():
-                _abort(ws)
-                ws.shutdown()
-                raise ConnectionClosed("closed by the client while connecting")
-            self._conn = conn
-            self._session = session
-            self._appear_online = appear_online
-            if announce:
-                self._final_sent = False
-        if announce and self._use_main_thread:   # queued before any event of the reader
-            self._deliver(self.connected, SocketConnected(user_id=conn.user_id, username=conn.username))
-        reader = threading.Thread(target=self._reader_main, args=(conn, announce),
-                                  name=f"nakama-sync-reader-{next(_reader_numbers)}", daemon=True)
-        reader.start()
-        conn.reader = reader   # a close() before this line does not join it; the reader ends at once
-        return conn
 
     def close(self, timeout: float = 5.0) -> None:
         """Close the socket: waiting requests fail with ConnectionClosed, ``closed`` fires once.
 
         Safe to call twice, from any thread, from inside a handler, or when never connected. It also
         stops a reconnection at once (during its wait, or its attempt) and makes a ``connect()`` in
-        progress on another thread fail. It sends a close frame, wakes the reader and waits up to
-        ``timeout`` for the socket's threads to end (not for the thread calling it). With
+        progress on another thread fail. It sends a close frame if the send path is free (never waiting
+        behind a stuck send), wakes the reader and waits up to ``timeout`` in total for the socket's
+        threads (reader and every reconnect thread) to end (not for the thread calling it). With
         ``use_main_thread=True`` the ``closed`` event is then queued for the next ``poll()``.
         Example: ``socket.close()``. Any thread.
         """
-        self._closing.set()
-        with self._state_lock:
-            conn, opening, rec = self._conn, self._opening, self._reconnect_thread
-        if opening is not None:
-            _abort(opening)
-        if conn is not None:
-            if self._connection_lost(conn, "closed by the client", by_client=True):
-                try:
-                    conn.ws.send_close(websocket.STATUS_NORMAL)
-                except (websocket.WebSocketException, OSError) as exc:  # the connection may already be gone
-                    log.debug("sending the close frame failed: %s", exc)
-            conn.wake_reader()
-        me = threading.current_thread()
         deadline = time.monotonic() + timeout
-        for thread in (conn.reader if conn is not None else None, rec):
-            if thread is not None and thread is not me:
-                thread.join(max(0.0, deadline - time.monotonic()))
-                if thread.is_alive():
-                    log.warning("socket thread %s did not stop within %s s", thread.name, timeout)
+        self._closing.set()
+        rec = self._reconnector
+        if rec is not None:
+            rec.stop()
+        with self._state_lock:
+            live, abort = self._live, self._abort_opening
+        if abort is not None:
+            abort()
+        if live is not None:
+            conn, table = live
+            if conn.reason is None:
+                conn.send_close(1000)
+            self._lost(conn, table, "closed by the client", by_client=True)
+        me = threading.current_thread()
+        reader = live[0].reader if live is not None else None
+        if reader is not None and reader is not me:
+            reader.join(max(0.0, deadline - time.monotonic()))
+        left = rec.join(deadline) if rec is not None else []
+        if reader is not None and reader.is_alive() and reader is not me:
+            left.append(reader)
+        for thread in left:
+            log.warning("socket thread %s did not stop within %s s", thread.name, timeout)
+        if live is None and (rec is None or not rec.active):
+            self._finish(SocketClosed(reason="closed by the client", by_client=True))
 
     def __enter__(self) -> Socket:  # noqa: PYI034
         return self
@@ -286,78 +300,108 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop, _Recon
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # ---- the request contract (see the module docstring) ---------------------------------------------
-    def _request(self, key: str, body: dict[str, Any], parse: Callable[[Any], T] | None = None,
-                 reply_key: str | None = None) -> SocketFuture[T]:
-        conn = self._conn
-        reader = conn.reader if conn is not None else None
-        parse = self._tracker.wrap(key, body, parse)
-        future: SocketFuture[T] = SocketFuture(key, self.request_timeout, self._schedule_callback,
-                                               reader.ident if reader is not None else None, parse, reply_key)
-        if conn is None:
-            future._set(None, ConnectionClosed("the socket is reconnecting" if self._reconnector is not None
-                                               else "the socket is not connected"))
-            return future
-        cid = str(next(self._cids))
-        frame = self._encode({"cid": cid, key: body})
-        with conn.lock:
-            reason = conn.reason
-            if reason is None:
-                conn.pending[cid] = future
-        if reason is not None:
-            future._set(None, ConnectionClosed(reason))
-            return future
-        try:
-            conn.ws.send(frame, _OP_TEXT)
-        except (websocket.WebSocketException, OSError) as exc:
-            self._send_failed(conn, exc)
-            future._set(None, ConnectionClosed(conn.reason or "connection lost"))
-        return future
+    # ---- the pump (EventPump) -------------------------------------------------------------------
+    def poll(self, timeout: float | None = 0.0, max_events: int | None = None) -> int:
+        """Run the handlers of the events received so far, in order, on the calling thread.
 
-    def _send(self, key: str, body: dict[str, Any]) -> None:
-        conn = self._conn
-        if self._reconnector is not None and self._buffer_send(self._encode({key: body})):
-            return
-        if conn is None or conn.reason is not None:
-            raise ConnectionClosed(conn.reason if conn is not None and conn.reason else "the socket is not connected")
-        frame = self._encode({key: body})
-        try:
-            conn.ws.send(frame, _OP_TEXT)
-        except (websocket.WebSocketException, OSError) as exc:
-            self._send_failed(conn, exc)
-            raise ConnectionClosed(conn.reason or "connection lost") from exc
+        ``timeout=0`` (the default) never blocks; a positive timeout waits up to that long for the first
+        event when none is queued; ``None`` waits until one arrives, or returns at once when the socket
+        is closed for good and nothing is queued. At most ``max_events`` are run (default: those queued
+        when the call started). Returns how many it ran (events and future callbacks). If a handler
+        raises, the exception propagates from poll() and the remaining events stay queued for the next
+        call, unless ``socket.on_handler_error = fn`` is set: then ``fn(exception, event)`` is called and
+        poll() goes on. An empty non-blocking poll() gives up the GIL for a moment about every 0.2 ms
+        of spinning, so the reader thread is not starved.
+        Example: ``while running: socket.poll(); draw()``.
+        Thread: one thread at a time (the game's): a second thread is refused at once, and so is a call
+        from inside a handler, with :class:`ReentrantPollError`.
+        """
+        return self._pump.poll(timeout, max_events)
 
-    def _encode(self, envelope: dict[str, Any]) -> bytes:
-        frame = _dumps_bytes(envelope)
-        limit = self.max_message_size
-        if limit is not None and len(frame) > limit:
-            key = next(k for k in envelope if k != "cid")
-            raise ValueError(f"{key} message is {len(frame)} bytes; the server accepts at most {limit} "
-                             "(it would close the socket)")
-        return frame
+    def next_event(self, timeout: float | None = 0.0) -> Any:
+        """Pull style: return the next event model (or ``None`` if none came within ``timeout``).
 
-    def _send_failed(self, conn: _Connection, exc: BaseException) -> None:
-        log.warning("socket send failed: %s", exc)
-        self._connection_lost(conn, f"connection lost while sending: {exc}")
-        conn.wake_reader()
+        The event is returned *instead of* being sent to the signals. Future callbacks queued before it
+        are run first. ``timeout`` works as in :meth:`poll` (``None`` returns at once on a closed socket
+        with nothing queued).
+        Example: ``while (event := socket.next_event()) is not None: if isinstance(event, MatchData): ...``
+        Thread: the game's thread, not inside a handler. Needs ``use_main_thread=True``.
+        """
+        return self._pump.next_event(timeout)
 
-    def _connection_lost(self, conn: _Connection, reason: str, by_client: bool = False) -> bool:
-        """Mark ``conn`` ended (once) and fail its waiting requests at once. Any thread."""
-        with conn.lock:
-            if conn.reason is not None:
-                return False
-            conn.reason = reason
-            conn.by_client = by_client
-            pending, conn.pending = conn.pending, {}
-        with self._state_lock:
-            if self._conn is conn:
-                self._conn = None
-        for future in pending.values():
-            future._set(None, ConnectionClosed(reason))
-        self._wake_pollers()
-        return True
+    def __iter__(self) -> Iterator[Any]:
+        """Iterate over the events queued now, without blocking: ``for event in socket: ...``.
 
-    # ---- connecting ---------------------------------------------------------------------------
+        Same rules as :meth:`next_event` (events are not sent to the signals). Thread: the game's thread.
+        """
+        while True:
+            event = self._pump.next_event()
+            if event is None:
+                return
+            yield event
+
+    def on(self, signal_name: str, handler: Callable[..., Any] | None = None) -> Any:
+        """Connect ``handler(sender, event)`` to the signal named ``signal_name`` (strongly); returns it.
+
+        Also a decorator: ``@socket.on("received_match_state")``. Example:
+        ``socket.on("received_notification", lambda sender, event: print(event.subject))``.
+        Thread: as for ``Signal.connect`` (before connecting, or on the thread that runs handlers).
+        """
+        signal = self._signals.get(signal_name)
+        if signal is None:
+            raise ValueError(f"unknown socket signal {signal_name!r}; one of {', '.join(SIGNAL_NAMES)}")
+        if handler is None:
+            def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+                signal.connect(fn, weak=False)
+                return fn
+            return decorate
+        signal.connect(handler, weak=False)
+        return handler
+
+    @property
+    def on_handler_error(self) -> Callable[[BaseException, Any], Any] | None:
+        """``fn(exception, event)`` called when a handler raises in ``poll()`` (None: the exception
+        propagates). Example: ``socket.on_handler_error = lambda exc, event: log(exc)``. Game thread."""
+        return self._pump.on_handler_error
+
+    @on_handler_error.setter
+    def on_handler_error(self, hook: Callable[[BaseException, Any], Any] | None) -> None:
+        self._pump.on_handler_error = hook
+
+    @property
+    def dropped_events(self) -> int:
+        """How many events were dropped because the queue was full (``queue_full="drop_oldest"``).
+
+        Example: ``if socket.dropped_events: log("the game polled too slowly")``. Any thread.
+        """
+        return self._pump.dropped
+
+    @property
+    def pending_events(self) -> int:
+        """How many events and callbacks wait for the next poll(). Example: ``if socket.pending_events:``"""
+        return len(self._pump)
+
+    @property
+    def max_queued_events(self) -> int | None:
+        """The bound of the event queue (``None``: none). Any thread."""
+        return self._pump.max_queued_events
+
+    @property
+    def queue_full(self) -> str:
+        """The policy when the queue is full: ``"drop_oldest"`` or ``"close"``. Any thread."""
+        return self._pump.queue_full
+
+    # ---- the connection's life ------------------------------------------------------------------
+    def _live_link(self) -> tuple[Connection, RequestTable] | None:
+        return self._live
+
+    def _not_open(self) -> str:
+        return "the socket is reconnecting" if self.is_reconnecting else "the socket is not connected"
+
+    def _buffer_send(self, frame: bytes) -> bool:
+        rec = self._reconnector
+        return rec is not None and rec.buffer(frame)
+
     def _base_url(self) -> str:
         client = self.client
         scheme = "wss" if getattr(client, "ssl", False) else "ws"
@@ -366,10 +410,21 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop, _Recon
             host = f"[{host}]"
         return f"{scheme}://{host}:{getattr(client, 'port', 7350)}/ws"
 
-    def _open(self, token: str, appear_online: bool, connect_timeout: float) -> websocket.WebSocket:
+    def _register_opening(self, abort: Callable[[], None] | None) -> None:
+        with self._state_lock:
+            if abort is not None and self._closing.is_set():
+                abort()
+            self._abort_opening = abort
+
+    def _establish(self, timeout: float, announce: bool) -> Connection:
+        """Open a connection and start its reader (connect() and the reconnector)."""
+        session = self._session
+        assert session is not None
+        if self._closing.is_set():
+            raise ConnectionClosed("closed by the client while connecting")
         base = self._base_url()
-        query = f"?lang={quote(self.lang)}&status={'true' if appear_online else 'false'}&format=json"
-        url = f"{base}{query}&token={quote(token, safe='')}"
+        query = f"?lang={quote(self.lang)}&status={'true' if self._appear_online else 'false'}&format=json"
+        url = f"{base}{query}&token={quote(session.token, safe='')}"
         log.debug("socket connecting to %s&token=<redacted>", base + query)
         sslopt: dict[str, Any] = {}
         if base.startswith("wss"):
@@ -378,43 +433,138 @@ class Socket(_RealtimeRequests, _PartyRequests, _Dispatcher, _ReaderLoop, _Recon
                 sslopt = {"cert_reqs": _ssl.CERT_NONE, "check_hostname": False}
             elif isinstance(verify, str):
                 sslopt = {"ca_certs": verify}
-        ws = websocket.WebSocket(sslopt=sslopt, skip_utf8_validation=True, enable_multithread=True)
-        ws.settimeout(connect_timeout)
+        ws = open_websocket(url, sslopt, timeout, base, self._register_opening)
+        table = RequestTable()
+        inbox = Inbox(table, self._pump.deliver, self._signals, self._tracker.on_event, self.max_frame_objects)
+        conn = Connection(
+            ws, user_id=getattr(session, "user_id", "") or "", username=getattr(session, "username", "") or "",
+            max_receive_size=self.max_receive_size, send_timeout=self.send_timeout,
+            heartbeat_interval=self.heartbeat_interval, heartbeat_timeout=self.heartbeat_timeout,
+            idle_limit=max(30.0, self.request_timeout), on_text=inbox.on_text, on_problem=inbox.problem,
+            on_tick=table.expire, on_end=lambda c: self._after(c, table))
         with self._state_lock:
             if self._closing.is_set():
+                conn.end("closed by the client while connecting", by_client=True)
+                if ws.sock is not None:
+                    ws.sock.close()
                 raise ConnectionClosed("closed by the client while connecting")
-            self._opening = ws
-        try:
-            ws.connect(url)
-            return ws
-        except websocket.WebSocketBadStatusException as exc:
-            body = exc.resp_body
-            text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
-            message = text.strip() or f"WebSocket upgrade refused with HTTP {exc.status_code}"
-            raise ApiError(exc.status_code, None, message, text) from exc
-        except (websocket.WebSocketTimeoutException, TimeoutError) as exc:
-            if self._closing.is_set():
-                raise ConnectionClosed("closed by the client while connecting") from exc
-            raise HttpTimeout(f"no WebSocket upgrade from {base} within {connect_timeout} s") from exc
-        except _ssl.SSLCertVerificationError as exc:
-            raise TransportError(f"cannot open the socket to {base}: the server's TLS certificate does not "
-                                 f"verify ({exc.verify_message}); give the client verify='ca-bundle.pem' to "
-                                 "trust a private CA") from exc
-        except (websocket.WebSocketException, OSError) as exc:
-            if self._closing.is_set():
-                raise ConnectionClosed("closed by the client while connecting") from exc
-            raise TransportError(f"cannot open the socket to {base}: {exc}") from exc
-        finally:
-            with self._state_lock:
-                if self._opening is ws:
-                    self._opening = None
+            self._live = (conn, table)
+            if announce:
+                self._final_sent = False
+        event = SocketConnected(user_id=conn.user_id, username=conn.username)
+        if not announce:
+            conn.start()
+        elif self._pump.use_main_thread:   # queued before any event of the reader
+            self._pump.deliver(self._signals["connected"], event)
+            conn.start()
+        else:
+            conn.start(lambda: self._pump.deliver(self._signals["connected"], event))
+        return conn
+
+    def _lost(self, conn: Connection, table: RequestTable, reason: str, by_client: bool = False) -> None:
+        """``conn`` is over: fail its requests at once, forget it. Any thread."""
+        conn.end(reason, by_client)
+        table.fail_all(conn.reason or reason)
+        with self._state_lock:
+            if self._live is not None and self._live[0] is conn:
+                self._live = None
+        self._pump.wake()
+
+    def _after(self, conn: Connection, table: RequestTable) -> None:
+        """A reader ended (its thread): reconnect, or fire ``closed``."""
+        self._lost(conn, table, conn.reason or "connection closed")
+        rec = self._reconnector
+        if rec is not None and self._should_reconnect(conn):
+            if rec.active or rec.begin(conn):
+                return
+        if rec is not None and rec.active:
+            return   # the round restoring ``conn`` decides
+        self._finish(SocketClosed(reason=conn.reason or "connection closed", code=conn.close_code,
+                                  by_client=conn.by_client))
+
+    def _should_reconnect(self, conn: Connection) -> bool:
+        policy = self.reconnect_policy
+        if policy is None or conn.by_client or self._closing.is_set() or self._session is None:
+            return False
+        if conn.close_code != _GOODBYE or policy.reconnect_on_server_close:
+            return True
+        reason = (conn.reason or "").lower()
+        return any(kick in reason for kick in _KICKS)
+
+    def _queue_full(self, reason: str) -> None:
+        """The event queue overflowed with ``queue_full="close"`` (reader thread): close, no reconnect."""
+        self._closing.set()
+        if self._reconnector is not None:
+            self._reconnector.stop()
+        live = self._live
+        if live is not None:
+            self._lost(live[0], live[1], reason)
+
+    def _finish(self, event: SocketClosed) -> None:
+        """Fire ``closed`` once for this ``connect()``; drop what waits in the send buffer."""
+        with self._state_lock:
+            if self._final_sent:
+                return
+            self._final_sent = True
+        dropped = self._reconnector.drop_buffer() if self._reconnector is not None else 0
+        if dropped:
+            log.warning("socket closed with %d buffered sends not sent", dropped)
+        log.info("socket closed: %s", event.reason)
+        self._pump.deliver(self._signals["closed"], event)
+        self._pump.finish()
+
+    # ---- what the Reconnector asks of the socket ---------------------------------------------------
+    def _refresh_session(self, timeout: float) -> None:
+        """Renew an expired (or nearly expired) token within ``timeout`` seconds (reconnect thread)."""
+        session = self._session
+        if session is not None:
+            refresh_session(self.client, session, timeout, self._closing,
+                            deliver=lambda notify: self._pump.schedule(lambda _none: notify(), None))
+
+    def _establish_again(self, timeout: float) -> Connection:
+        """Open a new connection for the reconnector (no ``connected`` event)."""
+        return self._establish(timeout, announce=False)
+
+    def _restore(self) -> _RestoreResult:
+        """Send again what the server forgot (matches, chats, status, follows). Reconnect thread."""
+        return _restore_snapshot(self, self._tracker.snapshot(), self._tracker)
+
+    def _flush(self, conn: Connection, frames: list[bytes]) -> None:
+        """Send frames kept while away, in order, on ``conn``. Reconnect thread."""
+        for frame in frames:
+            try:
+                conn.send(frame)
+            except ConnectionClosed:
+                log.warning("socket dropped buffered sends: the connection ended again")
+                return
+
+    def _announce(self, signal_name: str, event: Any) -> None:
+        """Deliver a reconnector event (``reconnecting`` / ``reconnected``)."""
+        self._pump.deliver(self._signals[signal_name], event)
 
 
-def _abort(ws: websocket.WebSocket) -> None:
-    """Shut a WebSocket's TCP socket down at once (a handshake in progress on another thread then fails)."""
-    sock = ws.sock
-    if sock is not None:
-        try:
-            sock.shutdown(_socketlib.SHUT_RDWR)
-        except OSError:
-            pass
+class _ReconnectHost:
+    """What the Reconnector may ask of a Socket (its ``_Host`` protocol), and nothing more."""
+
+    __slots__ = ("_socket",)
+
+    def __init__(self, socket: Socket) -> None:
+        self._socket = socket
+
+    def refresh_session(self, timeout: float) -> None:
+        self._socket._refresh_session(timeout)
+
+    def establish(self, timeout: float) -> Connection:
+        return self._socket._establish_again(timeout)
+
+    def restore(self) -> _RestoreResult:
+        return self._socket._restore()
+
+    def flush(self, conn: Connection, frames: list[bytes]) -> None:
+        self._socket._flush(conn, frames)
+
+    def announce(self, signal_name: str, event: Any) -> None:
+        self._socket._announce(signal_name, event)
+
+    def finish(self, event: SocketClosed) -> None:
+        self._socket._finish(event)

@@ -66,7 +66,7 @@ def test_close_during_connect_wins(client, new_session):
         thread = threading.Thread(target=connect)
         thread.start()
         deadline = time.monotonic() + 5
-        while sock._opening is None or sock._opening.sock is None:
+        while sock._abort_opening is None:
             assert time.monotonic() < deadline, "the connect never started its handshake"
             threading.Event().wait(0.01)
         start = time.monotonic()

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from nakama_sync import _events
+from nakama_sync import _socket_codec
 from nakama_sync.models import Notification, SocketErrorEvent, StreamData, StreamPresenceEvent
 
 from ._shared import shared_path
@@ -101,10 +101,10 @@ def test_every_pushed_frame_of_the_real_server_parses():
     seen = set()
     for flow, frame in frames:
         ((key, payload),) = frame.items()
-        if key not in _events.EVENTS:
+        if key not in _socket_codec.EVENTS:
             continue
         seen.add(key)
-        _signal_name, parser = _events.EVENTS[key]
+        _signal_name, parser = _socket_codec.EVENTS[key]
         result = parser(payload)
         for event in result if isinstance(result, list) else [result]:
             assert event is not None, (flow, key)

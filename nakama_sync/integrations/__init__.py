@@ -11,14 +11,10 @@ Importing this package is safe from any thread and never imports pygame or panda
 """
 from __future__ import annotations
 
+from .._events import SIGNAL_NAMES
+
 __all__ = ["SOCKET_SIGNALS"]
 
-#: The socket signals both integrations forward by default (every signal of a Socket).
-SOCKET_SIGNALS: tuple[str, ...] = (
-    "connected", "closed", "received_error", "received_channel_message", "received_channel_presence",
-    "received_matchmaker_matched", "received_match_state", "received_match_presence",
-    "received_notification", "received_party", "received_party_close", "received_party_data",
-    "received_party_join_request", "received_party_leader", "received_party_matchmaker_ticket",
-    "received_party_presence", "received_status_presence", "received_stream_presence",
-    "received_stream_state",
-)
+#: The socket signals both integrations forward by default: every signal of a Socket, read from the one
+#: signal table (``nakama_sync._events.SIGNALS``), so ``reconnecting``/``reconnected`` are included.
+SOCKET_SIGNALS: tuple[str, ...] = SIGNAL_NAMES

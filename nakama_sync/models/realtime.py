@@ -1,12 +1,11 @@
 """Models of the realtime socket: presences, matches, chat, status, streams, RPC, notifications, and the
 socket's own lifecycle events (PROTOCOL.md §3.3–3.5).
 
-``UserPresence`` and ``MatchData`` have hand-written ``from_wire`` methods: they are on the hot path of
-the socket reader (thousands of ``match_data`` a second).
+The socket reads them from the wire with its strict codec (``nakama_sync._socket_codec``, hand-written
+readers for the hot ``match_data`` path); ``Model.from_wire`` stays the lenient reader of the HTTP API.
 """
 from __future__ import annotations
 
-import binascii
 from datetime import datetime
 from enum import IntEnum
 from typing import Any
@@ -61,23 +60,6 @@ class UserPresence(Model):
     persistence: bool = False
     status: str | None = None
 
-    @classmethod
-    def from_wire(cls, data: dict[str, Any] | None) -> UserPresence:
-        """Read the wire object (hand-written: hot path). Example: ``UserPresence.from_wire({"user_id": "…"})``"""
-        if not data:
-            return cls()
-        if cls is not UserPresence:
-            return cls(data.get("user_id", ""), data.get("session_id", ""), data.get("username", ""),
-                       data.get("persistence", False), data.get("status"))
-        get = data.get
-        obj = _new(cls)   # the frozen __init__ costs ~3x more: it sets each field through object.__setattr__
-        _set_up_user_id(obj, get("user_id", ""))
-        _set_up_session_id(obj, get("session_id", ""))
-        _set_up_username(obj, get("username", ""))
-        _set_up_persistence(obj, get("persistence", False))
-        _set_up_status(obj, get("status"))
-        return obj
-
 
 @model
 class Match(Model):
@@ -108,46 +90,6 @@ class MatchData(Model):
     op_code: int = 0
     data: bytes = b""
     reliable: bool = False
-
-    @classmethod
-    def from_wire(cls, data: dict[str, Any] | None) -> MatchData:
-        """Read the wire object (hand-written: hot path). Example: ``MatchData.from_wire({"op_code": "1"})``"""
-        if not data:
-            return cls()
-        presence = data.get("presence")
-        op_code = data.get("op_code")
-        payload = data.get("data")
-        match_id = data.get("match_id", "")
-        if type(match_id) is not str:
-            raise TypeError("match_id is not a string")
-        if cls is not MatchData:
-            return cls(match_id, UserPresence.from_wire(presence) if presence is not None else None,
-                       int(op_code) if op_code else 0, binascii.a2b_base64(payload) if payload else b"",
-                       data.get("reliable", False) is True)
-        presence = UserPresence.from_wire(presence) if presence is not None else None
-        op_code = int(op_code) if op_code else 0
-        payload = binascii.a2b_base64(payload) if payload else b""
-        obj = _new(cls)   # every field is set below, as the frozen __init__ would (but ~3x cheaper)
-        _set_md_match_id(obj, match_id)
-        _set_md_presence(obj, presence)
-        _set_md_op_code(obj, op_code)
-        _set_md_data(obj, payload)
-        _set_md_reliable(obj, data.get("reliable", False) is True)
-        return obj
-
-
-# Slot setters for the hand-written decoders above (hot path of the socket reader).
-_new = object.__new__
-_set_up_user_id = UserPresence.user_id.__set__  # type: ignore[attr-defined,union-attr]
-_set_up_session_id = UserPresence.session_id.__set__  # type: ignore[attr-defined,union-attr]
-_set_up_username = UserPresence.username.__set__  # type: ignore[attr-defined,union-attr]
-_set_up_persistence = UserPresence.persistence.__set__  # type: ignore[attr-defined,union-attr]
-_set_up_status = UserPresence.status.__set__  # type: ignore[attr-defined,union-attr]
-_set_md_match_id = MatchData.match_id.__set__  # type: ignore[attr-defined,union-attr]
-_set_md_presence = MatchData.presence.__set__  # type: ignore[attr-defined,union-attr]
-_set_md_op_code = MatchData.op_code.__set__  # type: ignore[attr-defined,union-attr]
-_set_md_data = MatchData.data.__set__  # type: ignore[attr-defined,union-attr]
-_set_md_reliable = MatchData.reliable.__set__  # type: ignore[attr-defined,union-attr]
 
 
 @model
