@@ -39,6 +39,7 @@ BENCHMARKS = {
     "memory": "bench_memory",
     "relay": "bench_relay",
     "json": "bench_json",
+    "frame_budget": "bench_frame_budget",
     "netcode": "bench_netcode",
 }
 

@@ -14,11 +14,13 @@ import logging as _logging
 
 from . import models
 from ._version import __version__
-from .client import Client
+from .client import DEFAULT_RETRIES, DEFAULT_TIMEOUT, Client, HttpFuture, RetryConfig
 from .exceptions import (
                          ApiError,
                          ConnectionClosed,
                          HttpTimeout,
+                         InvalidArgument,
+                         InvalidArgumentType,
                          NakamaError,
                          ReentrantPollError,
                          RequestTimeout,
@@ -33,16 +35,22 @@ from .socket import ReconnectPolicy, Socket
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 __all__ = [
+    "DEFAULT_RETRIES", "DEFAULT_TIMEOUT",
     "Account", "AccountDevice", "ApiError", "ApiMatch", "Channel", "ChannelMessage", "ChannelMessageAck",
     "ChannelMessageList", "ChannelPresenceEvent", "ChannelType", "Client", "ConnectionClosed",
     "DeleteStorageObjectId", "Friend", "FriendList", "FriendOfFriend", "FriendState",
     "FriendsOfFriendsList", "Group", "GroupList", "GroupUser", "GroupUserList", "GroupUserState",
-    "HttpTimeout", "LeaderboardRecord", "LeaderboardRecordList", "LostItem", "Match", "MatchData", "MatchList",
+    "HttpFuture",
+    "HttpTimeout",
+    "InvalidArgument", "InvalidArgumentType",
+    "LeaderboardRecord", "LeaderboardRecordList", "LostItem", "Match", "MatchData", "MatchList",
     "MatchPresenceEvent", "MatchmakerCompletionStats", "MatchmakerMatched", "MatchmakerStats",
     "MatchmakerTicket", "MatchmakerUser", "Model", "NakamaError", "Notification", "NotificationList",
     "Operator", "Party", "PartyClose", "PartyData", "PartyJoinRequest", "PartyLeader", "PartyList",
     "PartyMatchmakerTicket", "PartyPresenceEvent", "PartyUpdate", "ReadStorageObjectId", "ReconnectPolicy",
-    "ReentrantPollError", "RequestTimeout", "Rpc", "Session", "SessionError", "Socket", "SocketClosed",
+    "ReentrantPollError", "RequestTimeout",
+    "RetryConfig",
+    "Rpc", "Session", "SessionError", "Socket", "SocketClosed",
     "SocketConnected", "SocketError", "SocketErrorEvent", "SocketReconnected", "SocketReconnecting", "SortOrder", "Status", "StatusPresenceEvent",
     "StorageObject", "StorageObjectAck", "StorageObjectAcks", "StorageObjectList", "StorageObjects",
     "StoragePermissionRead", "StoragePermissionWrite", "StoreEnvironment", "StoreProvider", "Stream",

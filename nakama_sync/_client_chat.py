@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-from ._client_base import _ClientBase, _quote
+from ._client_args import checked
+from ._client_base import _ClientBase, _quote, nowait
+from .exceptions import InvalidArgumentType
 from .models.chat_lists import ChannelMessageList, NotificationList
-
-if TYPE_CHECKING:
-    from .session import Session
+from .session import Session
 
 __all__ = ["_ChatApi"]
 
 
 class _ChatApi(_ClientBase):
+    @checked
     def list_channel_messages(self, session: Session, channel_id: str, limit: int | None = None,
                               forward: bool | None = None, cursor: str | None = None) -> ChannelMessageList:
         """A page of a chat channel's saved messages (server default: 1 message, oldest first).
@@ -25,7 +25,9 @@ class _ChatApi(_ClientBase):
         query = {"limit": limit, "forward": forward, "cursor": cursor}
         data = self._call("GET", f"/v2/channel/{_quote(channel_id)}", session, query=query)
         return ChannelMessageList.from_wire(data)
+    list_channel_messages_nowait = nowait(list_channel_messages)
 
+    @checked
     def list_notifications(self, session: Session, limit: int | None = None,
                            cacheable_cursor: str | None = None) -> NotificationList:
         """The user's stored notifications, oldest first (server default: 1; pass a limit up to 100).
@@ -36,7 +38,9 @@ class _ChatApi(_ClientBase):
         """
         query = {"limit": limit, "cacheable_cursor": cacheable_cursor}
         return NotificationList.from_wire(self._call("GET", "/v2/notification", session, query=query))
+    list_notifications_nowait = nowait(list_notifications)
 
+    @checked
     def delete_notifications(self, session: Session, ids: Iterable[str]) -> None:
         """Delete stored notifications by id (unknown ids are ignored; a malformed id is ApiError 500).
 
@@ -44,8 +48,9 @@ class _ChatApi(_ClientBase):
         Thread: any thread; blocks on one HTTP request.
         """
         if isinstance(ids, str):
-            raise TypeError("ids must be a list of notification ids, not a string")
+            raise InvalidArgumentType("ids must be a list of notification ids, not a string")
         id_list = list(ids)
         if not id_list:
             return
         self._call("DELETE", "/v2/notification", session, query={"ids": id_list})
+    delete_notifications_nowait = nowait(delete_notifications)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import _wire
-from ._client_base import _ClientBase, _quote
+from ._client_args import checked
+from ._client_base import _ClientBase, _quote, nowait
+from .exceptions import InvalidArgumentType
 from .models.leaderboard import LeaderboardRecord, LeaderboardRecordList, TournamentList, TournamentRecordList
-
-if TYPE_CHECKING:
-    from .session import Session
+from .session import Session
 
 __all__ = ["_LeaderboardApi"]
 
@@ -21,11 +21,11 @@ __all__ = ["_LeaderboardApi"]
 def _record_body(score: int, subscore: int | None, metadata: Mapping[str, Any] | str | None,
                  operator: int | None) -> dict[str, Any]:
     if isinstance(score, bool) or not isinstance(score, int):
-        raise TypeError(f"score must be an int, not {type(score).__name__}")
+        raise InvalidArgumentType(f"score must be an int, not {type(score).__name__}")
     body: dict[str, Any] = {"score": str(score)}
     if subscore is not None:
         if isinstance(subscore, bool) or not isinstance(subscore, int):
-            raise TypeError(f"subscore must be an int, not {type(subscore).__name__}")
+            raise InvalidArgumentType(f"subscore must be an int, not {type(subscore).__name__}")
         body["subscore"] = str(subscore)
     if metadata is not None:
         body["metadata"] = _wire.json_text(metadata)
@@ -48,6 +48,7 @@ def _unix(value: int | datetime | None) -> int | None:
 
 class _LeaderboardApi(_ClientBase):
     # ---- leaderboards -----------------------------------------------------------------------
+    @checked
     def write_leaderboard_record(self, session: Session, leaderboard_id: str, score: int,
                                  subscore: int | None = None, metadata: Mapping[str, Any] | str | None = None,
                                  operator: int | None = None) -> LeaderboardRecord:
@@ -59,7 +60,9 @@ class _LeaderboardApi(_ClientBase):
         body = _record_body(score, subscore, metadata, operator)
         data = self._call("POST", f"/v2/leaderboard/{_quote(leaderboard_id)}", session, body=body, retry=False)
         return LeaderboardRecord.from_wire(data)
+    write_leaderboard_record_nowait = nowait(write_leaderboard_record)
 
+    @checked
     def list_leaderboard_records(self, session: Session, leaderboard_id: str,
                                  owner_ids: str | Iterable[str] | None = None, limit: int | None = None,
                                  cursor: str | None = None, expiry: int | datetime | None = None
@@ -74,7 +77,9 @@ class _LeaderboardApi(_ClientBase):
                  "expiry": _unix(expiry)}
         data = self._call("GET", f"/v2/leaderboard/{_quote(leaderboard_id)}", session, query=query)
         return LeaderboardRecordList.from_wire(data)
+    list_leaderboard_records_nowait = nowait(list_leaderboard_records)
 
+    @checked
     def list_leaderboard_records_around_owner(self, session: Session, leaderboard_id: str,
                                               owner_id: str | None = None, limit: int | None = None,
                                               expiry: int | datetime | None = None, cursor: str | None = None
@@ -89,7 +94,9 @@ class _LeaderboardApi(_ClientBase):
         data = self._call("GET", f"/v2/leaderboard/{_quote(leaderboard_id)}/owner/{_quote(owner)}", session,
                           query=query)
         return LeaderboardRecordList.from_wire(data)
+    list_leaderboard_records_around_owner_nowait = nowait(list_leaderboard_records_around_owner)
 
+    @checked
     def delete_leaderboard_record(self, session: Session, leaderboard_id: str) -> None:
         """Delete your record on a leaderboard.
 
@@ -97,8 +104,10 @@ class _LeaderboardApi(_ClientBase):
         Thread: any thread; blocks on one HTTP request.
         """
         self._call("DELETE", f"/v2/leaderboard/{_quote(leaderboard_id)}", session)
+    delete_leaderboard_record_nowait = nowait(delete_leaderboard_record)
 
     # ---- tournaments ------------------------------------------------------------------------
+    @checked
     def list_tournaments(self, session: Session, category_start: int | None = None,
                          category_end: int | None = None, start_time: int | datetime | None = None,
                          end_time: int | datetime | None = None, limit: int | None = None,
@@ -112,7 +121,9 @@ class _LeaderboardApi(_ClientBase):
                  "start_time": _unix(start_time), "end_time": _unix(end_time), "limit": limit,
                  "cursor": cursor or None}
         return TournamentList.from_wire(self._call("GET", "/v2/tournament", session, query=query))
+    list_tournaments_nowait = nowait(list_tournaments)
 
+    @checked
     def join_tournament(self, session: Session, tournament_id: str) -> None:
         """Join a tournament (needed before writing when it has ``join_required``).
 
@@ -120,7 +131,9 @@ class _LeaderboardApi(_ClientBase):
         Thread: any thread; blocks on one HTTP request.
         """
         self._call("POST", f"/v2/tournament/{_quote(tournament_id)}/join", session)
+    join_tournament_nowait = nowait(join_tournament)
 
+    @checked
     def write_tournament_record(self, session: Session, tournament_id: str, score: int,
                                 subscore: int | None = None, metadata: Mapping[str, Any] | str | None = None,
                                 operator: int | None = None) -> LeaderboardRecord:
@@ -132,7 +145,9 @@ class _LeaderboardApi(_ClientBase):
         body = _record_body(score, subscore, metadata, operator)
         data = self._call("PUT", f"/v2/tournament/{_quote(tournament_id)}", session, body=body, retry=False)
         return LeaderboardRecord.from_wire(data)
+    write_tournament_record_nowait = nowait(write_tournament_record)
 
+    @checked
     def list_tournament_records(self, session: Session, tournament_id: str,
                                 owner_ids: str | Iterable[str] | None = None, limit: int | None = None,
                                 cursor: str | None = None, expiry: int | datetime | None = None
@@ -146,7 +161,9 @@ class _LeaderboardApi(_ClientBase):
                  "expiry": _unix(expiry)}
         data = self._call("GET", f"/v2/tournament/{_quote(tournament_id)}", session, query=query)
         return TournamentRecordList.from_wire(data)
+    list_tournament_records_nowait = nowait(list_tournament_records)
 
+    @checked
     def list_tournament_records_around_owner(self, session: Session, tournament_id: str,
                                              owner_id: str | None = None, limit: int | None = None,
                                              expiry: int | datetime | None = None, cursor: str | None = None
@@ -161,7 +178,9 @@ class _LeaderboardApi(_ClientBase):
         data = self._call("GET", f"/v2/tournament/{_quote(tournament_id)}/owner/{_quote(owner)}", session,
                           query=query)
         return TournamentRecordList.from_wire(data)
+    list_tournament_records_around_owner_nowait = nowait(list_tournament_records_around_owner)
 
+    @checked
     def delete_tournament_record(self, session: Session, tournament_id: str) -> None:
         """Delete your record in a tournament.
 
@@ -169,3 +188,4 @@ class _LeaderboardApi(_ClientBase):
         Thread: any thread; blocks on one HTTP request.
         """
         self._call("DELETE", f"/v2/tournament/{_quote(tournament_id)}", session)
+    delete_tournament_record_nowait = nowait(delete_tournament_record)

@@ -6,14 +6,14 @@ Every method blocks on one HTTP request and may be called from any thread (the C
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import _wire
-from ._client_base import _ClientBase, _quote
+from ._client_args import checked
+from ._client_base import _ClientBase, _quote, nowait
+from .exceptions import InvalidArgumentType
 from .models.social import FriendList, FriendsOfFriendsList, Group, GroupList, GroupUserList, UserGroupList
-
-if TYPE_CHECKING:
-    from .session import Session
+from .session import Session
 
 __all__ = ["_SocialApi"]
 
@@ -27,7 +27,7 @@ def _id_list(value: str | Iterable[str] | None, name: str) -> list[str] | None:
     out = list(value)
     for item in out:
         if not isinstance(item, str):
-            raise TypeError(f"{name} must hold strings, got {type(item).__name__}")
+            raise InvalidArgumentType(f"{name} must hold strings, got {type(item).__name__}")
     return out
 
 
@@ -37,6 +37,7 @@ def _body_without_none(**fields: Any) -> dict[str, Any]:
 
 class _SocialApi(_ClientBase):
     # ---- friends ----------------------------------------------------------------------------
+    @checked
     def add_friends(self, session: Session, ids: str | Iterable[str] | None = None,
                     usernames: str | Iterable[str] | None = None,
                     metadata: Mapping[str, Any] | str | None = None) -> None:
@@ -48,7 +49,9 @@ class _SocialApi(_ClientBase):
         query = {"ids": _id_list(ids, "ids"), "usernames": _id_list(usernames, "usernames"),
                  "metadata": None if metadata is None else _wire.json_text(metadata)}
         self._call("POST", "/v2/friend", session, query=query)
+    add_friends_nowait = nowait(add_friends)
 
+    @checked
     def list_friends(self, session: Session, state: int | None = None, limit: int | None = None,
                      cursor: str | None = None) -> FriendList:
         """One page of your friends, optionally only those in ``state`` (see ``FriendState``).
@@ -59,7 +62,9 @@ class _SocialApi(_ClientBase):
         data = self._call("GET", "/v2/friend", session,
                           query={"state": state, "limit": limit, "cursor": cursor or None})
         return FriendList.from_wire(data)
+    list_friends_nowait = nowait(list_friends)
 
+    @checked
     def delete_friends(self, session: Session, ids: str | Iterable[str] | None = None,
                        usernames: str | Iterable[str] | None = None) -> None:
         """Remove friends (or refuse/cancel requests, or unblock) by id and/or username.
@@ -69,7 +74,9 @@ class _SocialApi(_ClientBase):
         """
         self._call("DELETE", "/v2/friend", session,
                    query={"ids": _id_list(ids, "ids"), "usernames": _id_list(usernames, "usernames")})
+    delete_friends_nowait = nowait(delete_friends)
 
+    @checked
     def block_friends(self, session: Session, ids: str | Iterable[str] | None = None,
                       usernames: str | Iterable[str] | None = None) -> None:
         """Block users by id and/or username.
@@ -79,7 +86,9 @@ class _SocialApi(_ClientBase):
         """
         self._call("POST", "/v2/friend/block", session,
                    query={"ids": _id_list(ids, "ids"), "usernames": _id_list(usernames, "usernames")})
+    block_friends_nowait = nowait(block_friends)
 
+    @checked
     def list_friends_of_friends(self, session: Session, limit: int | None = None,
                                 cursor: str | None = None) -> FriendsOfFriendsList:
         """One page of the friends of your friends (who are not your friends yet).
@@ -90,7 +99,9 @@ class _SocialApi(_ClientBase):
         data = self._call("GET", "/v2/friend/friends", session,
                           query={"limit": limit, "cursor": cursor or None})
         return FriendsOfFriendsList.from_wire(data)
+    list_friends_of_friends_nowait = nowait(list_friends_of_friends)
 
+    @checked
     def import_facebook_friends(self, session: Session, token: str, reset: bool | None = None,
                                 vars: Mapping[str, str] | None = None) -> None:
         """Add your Facebook friends who play; ``reset=True`` first removes earlier imports.
@@ -100,7 +111,9 @@ class _SocialApi(_ClientBase):
         """
         body = _body_without_none(token=token, vars=dict(vars) if vars else None)
         self._call("POST", "/v2/friend/facebook", session, query={"reset": reset}, body=body)
+    import_facebook_friends_nowait = nowait(import_facebook_friends)
 
+    @checked
     def import_steam_friends(self, session: Session, token: str, reset: bool | None = None,
                              vars: Mapping[str, str] | None = None) -> None:
         """Add your Steam friends who play; ``reset=True`` first removes earlier imports.
@@ -110,8 +123,10 @@ class _SocialApi(_ClientBase):
         """
         body = _body_without_none(token=token, vars=dict(vars) if vars else None)
         self._call("POST", "/v2/friend/steam", session, query={"reset": reset}, body=body)
+    import_steam_friends_nowait = nowait(import_steam_friends)
 
     # ---- groups -----------------------------------------------------------------------------
+    @checked
     def create_group(self, session: Session, name: str, description: str | None = None,
                      lang_tag: str | None = None, avatar_url: str | None = None, open: bool | None = None,
                      max_count: int | None = None) -> Group:
@@ -123,7 +138,9 @@ class _SocialApi(_ClientBase):
         body = _body_without_none(name=name, description=description, lang_tag=lang_tag,
                                   avatar_url=avatar_url, open=open, max_count=max_count)
         return Group.from_wire(self._call("POST", "/v2/group", session, body=body))
+    create_group_nowait = nowait(create_group)
 
+    @checked
     def update_group(self, session: Session, group_id: str, name: str | None = None,
                      description: str | None = None, lang_tag: str | None = None,
                      avatar_url: str | None = None, open: bool | None = None) -> None:
@@ -135,7 +152,9 @@ class _SocialApi(_ClientBase):
         body = _body_without_none(name=name, description=description, lang_tag=lang_tag,
                                   avatar_url=avatar_url, open=open)
         self._call("PUT", f"/v2/group/{_quote(group_id)}", session, body=body)
+    update_group_nowait = nowait(update_group)
 
+    @checked
     def delete_group(self, session: Session, group_id: str) -> None:
         """Delete a group (superadmins only).
 
@@ -143,7 +162,9 @@ class _SocialApi(_ClientBase):
         Thread: any thread; blocks on one HTTP request.
         """
         self._call("DELETE", f"/v2/group/{_quote(group_id)}", session)
+    delete_group_nowait = nowait(delete_group)
 
+    @checked
     def list_groups(self, session: Session, name: str | None = None, cursor: str | None = None,
                     limit: int | None = None, lang_tag: str | None = None, members: int | None = None,
                     open: bool | None = None) -> GroupList:
@@ -155,7 +176,9 @@ class _SocialApi(_ClientBase):
         query = {"name": name, "cursor": cursor or None, "limit": limit, "lang_tag": lang_tag,
                  "members": members, "open": open}
         return GroupList.from_wire(self._call("GET", "/v2/group", session, query=query))
+    list_groups_nowait = nowait(list_groups)
 
+    @checked
     def join_group(self, session: Session, group_id: str) -> None:
         """Join an open group, or ask to join a closed one (state 3 until an admin adds you).
 
@@ -163,7 +186,9 @@ class _SocialApi(_ClientBase):
         Thread: any thread; blocks on one HTTP request.
         """
         self._call("POST", f"/v2/group/{_quote(group_id)}/join", session)
+    join_group_nowait = nowait(join_group)
 
+    @checked
     def leave_group(self, session: Session, group_id: str) -> None:
         """Leave a group.
 
@@ -171,12 +196,14 @@ class _SocialApi(_ClientBase):
         Thread: any thread; blocks on one HTTP request.
         """
         self._call("POST", f"/v2/group/{_quote(group_id)}/leave", session)
+    leave_group_nowait = nowait(leave_group)
 
     def _group_users_op(self, session: Session, group_id: str, op: str,
                         user_ids: str | Iterable[str]) -> None:
         self._call("POST", f"/v2/group/{_quote(group_id)}/{op}", session,
                    query={"user_ids": _id_list(user_ids, "user_ids")})
 
+    @checked
     def add_group_users(self, session: Session, group_id: str, user_ids: str | Iterable[str]) -> None:
         """Add users to a group, or accept their join requests (admins only).
 
@@ -184,7 +211,9 @@ class _SocialApi(_ClientBase):
         Thread: any thread; blocks on one HTTP request.
         """
         self._group_users_op(session, group_id, "add", user_ids)
+    add_group_users_nowait = nowait(add_group_users)
 
+    @checked
     def kick_group_users(self, session: Session, group_id: str, user_ids: str | Iterable[str]) -> None:
         """Remove members from a group, or refuse join requests (admins only).
 
@@ -192,7 +221,9 @@ class _SocialApi(_ClientBase):
         Thread: any thread; blocks on one HTTP request.
         """
         self._group_users_op(session, group_id, "kick", user_ids)
+    kick_group_users_nowait = nowait(kick_group_users)
 
+    @checked
     def ban_group_users(self, session: Session, group_id: str, user_ids: str | Iterable[str]) -> None:
         """Ban users from a group: they are removed and cannot join again (admins only).
 
@@ -200,7 +231,9 @@ class _SocialApi(_ClientBase):
         Thread: any thread; blocks on one HTTP request.
         """
         self._group_users_op(session, group_id, "ban", user_ids)
+    ban_group_users_nowait = nowait(ban_group_users)
 
+    @checked
     def promote_group_users(self, session: Session, group_id: str, user_ids: str | Iterable[str]) -> None:
         """Raise members one step (member → admin → superadmin).
 
@@ -208,7 +241,9 @@ class _SocialApi(_ClientBase):
         Thread: any thread; blocks on one HTTP request.
         """
         self._group_users_op(session, group_id, "promote", user_ids)
+    promote_group_users_nowait = nowait(promote_group_users)
 
+    @checked
     def demote_group_users(self, session: Session, group_id: str, user_ids: str | Iterable[str]) -> None:
         """Lower members one step (superadmin → admin → member).
 
@@ -216,7 +251,9 @@ class _SocialApi(_ClientBase):
         Thread: any thread; blocks on one HTTP request.
         """
         self._group_users_op(session, group_id, "demote", user_ids)
+    demote_group_users_nowait = nowait(demote_group_users)
 
+    @checked
     def list_group_users(self, session: Session, group_id: str, state: int | None = None,
                          limit: int | None = None, cursor: str | None = None) -> GroupUserList:
         """One page of a group's members (and join requests), optionally only one ``state``.
@@ -227,7 +264,9 @@ class _SocialApi(_ClientBase):
         data = self._call("GET", f"/v2/group/{_quote(group_id)}/user", session,
                           query={"state": state, "limit": limit, "cursor": cursor or None})
         return GroupUserList.from_wire(data)
+    list_group_users_nowait = nowait(list_group_users)
 
+    @checked
     def list_user_groups(self, session: Session, user_id: str | None = None, state: int | None = None,
                          limit: int | None = None, cursor: str | None = None) -> UserGroupList:
         """One page of the groups of ``user_id`` (default: you), with the user's state in each.
@@ -239,3 +278,4 @@ class _SocialApi(_ClientBase):
         data = self._call("GET", f"/v2/user/{_quote(uid)}/group", session,
                           query={"state": state, "limit": limit, "cursor": cursor or None})
         return UserGroupList.from_wire(data)
+    list_user_groups_nowait = nowait(list_user_groups)

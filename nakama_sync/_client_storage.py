@@ -7,9 +7,11 @@ keys, or (reads and deletes) as tuples ``(collection, key, user_id_or_version)``
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ._client_base import _ClientBase, _quote
+from ._client_args import checked
+from ._client_base import _ClientBase, _quote, nowait
+from .exceptions import InvalidArgumentType
 from .models.storage import (
     DeleteStorageObjectId,
     ReadStorageObjectId,
@@ -18,9 +20,7 @@ from .models.storage import (
     StorageObjects,
     WriteStorageObject,
 )
-
-if TYPE_CHECKING:
-    from .session import Session
+from .session import Session
 
 __all__ = ["_StorageApi"]
 
@@ -31,12 +31,12 @@ def _write_wire(obj: WriteStorageObject | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(obj, WriteStorageObject):
         return obj.to_wire()
     if not isinstance(obj, Mapping):
-        raise TypeError(f"a storage write must be a WriteStorageObject or a dict, not {type(obj).__name__}")
+        raise InvalidArgumentType(f"a storage write must be a WriteStorageObject or a dict, not {type(obj).__name__}")
     unknown = set(obj) - set(_WRITE_KEYS)
     if unknown:
-        raise TypeError(f"unknown storage write key(s): {', '.join(sorted(unknown))}")
+        raise InvalidArgumentType(f"unknown storage write key(s): {', '.join(sorted(unknown))}")
     if "collection" not in obj or "key" not in obj or "value" not in obj:
-        raise TypeError("a storage write needs collection, key and value")
+        raise InvalidArgumentType("a storage write needs collection, key and value")
     return WriteStorageObject(**obj).to_wire()
 
 
@@ -46,14 +46,15 @@ def _id_wire(obj: Any, cls: type, third: str) -> dict[str, Any]:
     if isinstance(obj, Mapping):
         unknown = set(obj) - {"collection", "key", third}
         if unknown:
-            raise TypeError(f"unknown storage id key(s): {', '.join(sorted(unknown))}")
+            raise InvalidArgumentType(f"unknown storage id key(s): {', '.join(sorted(unknown))}")
         return cls(**obj).to_wire()  # type: ignore[no-any-return]
     if isinstance(obj, (tuple, list)) and 2 <= len(obj) <= 3:
         return cls(*obj).to_wire()  # type: ignore[no-any-return]
-    raise TypeError(f"a storage object id must be a {cls.__name__}, a dict or a tuple, not {type(obj).__name__}")
+    raise InvalidArgumentType(f"a storage object id must be a {cls.__name__}, a dict or a tuple, not {type(obj).__name__}")
 
 
 class _StorageApi(_ClientBase):
+    @checked
     def write_storage_objects(self, session: Session,
                               objects: Iterable[WriteStorageObject | Mapping[str, Any]]) -> StorageObjectAcks:
         """Write objects you own, all or none. A version mismatch raises ApiError (400).
@@ -63,7 +64,9 @@ class _StorageApi(_ClientBase):
         """
         body = {"objects": [_write_wire(o) for o in objects]}
         return StorageObjectAcks.from_wire(self._call("PUT", "/v2/storage", session, body=body, retry=False))
+    write_storage_objects_nowait = nowait(write_storage_objects)
 
+    @checked
     def read_storage_objects(self, session: Session,
                              object_ids: Iterable[ReadStorageObjectId | Mapping[str, Any] | tuple[str, ...]]
                              ) -> StorageObjects:
@@ -74,7 +77,9 @@ class _StorageApi(_ClientBase):
         """
         body = {"object_ids": [_id_wire(o, ReadStorageObjectId, "user_id") for o in object_ids]}
         return StorageObjects.from_wire(self._call("POST", "/v2/storage", session, body=body, retry=True))
+    read_storage_objects_nowait = nowait(read_storage_objects)
 
+    @checked
     def list_storage_objects(self, session: Session, collection: str, user_id: str | None = None,
                              limit: int | None = None, cursor: str | None = None) -> StorageObjectList:
         """One page of a collection: ``user_id``'s objects (all of yours; only the public ones of another
@@ -89,7 +94,9 @@ class _StorageApi(_ClientBase):
         else:
             path = f"/v2/storage/{_quote(collection)}"
         return StorageObjectList.from_wire(self._call("GET", path, session, query=query))
+    list_storage_objects_nowait = nowait(list_storage_objects)
 
+    @checked
     def delete_storage_objects(self, session: Session,
                                object_ids: Iterable[DeleteStorageObjectId | Mapping[str, Any] | tuple[str, ...]]
                                ) -> None:
@@ -100,5 +107,6 @@ class _StorageApi(_ClientBase):
         """
         body = {"object_ids": [_id_wire(o, DeleteStorageObjectId, "version") for o in object_ids]}
         self._call("PUT", "/v2/storage/delete", session, body=body, retry=False)
+    delete_storage_objects_nowait = nowait(delete_storage_objects)
 
 

@@ -23,6 +23,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from ._reconnect import ReconnectPolicy
@@ -253,7 +254,8 @@ class Reconnector:
             failed = 0
 
 
-def refresh_session(client: Any, session: Any, timeout: float, closing: threading.Event) -> None:
+def refresh_session(client: Any, session: Any, timeout: float, closing: threading.Event,
+                    deliver: Callable[[Callable[[], None]], None] | None = None) -> None:
     """Renew ``session``'s expired (or nearly expired) token through ``client`` within ``timeout`` seconds.
 
     The HTTP call runs on a helper thread (``nakama-sync-refresh``, it ends with the client's own HTTP
@@ -272,7 +274,8 @@ def refresh_session(client: Any, session: Any, timeout: float, closing: threadin
     def run() -> None:
         try:
             if getattr(client, "auto_refresh_session", False) and hasattr(client, "_ensure_fresh"):
-                client._ensure_fresh(session)   # tells the game through client.session_refreshed
+                # tells the game through client.session_refreshed, where ``deliver`` says (the socket's poll())
+                client._ensure_fresh(session, deliver=deliver)
             else:
                 client.session_refresh(session)
             outcome.append(None)

@@ -115,10 +115,11 @@ def json_text(value: Any) -> str:
 
 
 def parse_json_text(value: str | None) -> Any:
-    """Decode a JSON-in-a-string field; empty means ``{}``. Text that is not JSON is kept as it is."""
+    """Decode a JSON-in-a-string field; empty means ``{}``. Text that is not JSON (or is nested too deeply
+    to decode) is kept as it is."""
     if not value:
         return {}
     try:
         return loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):   # not JSON, or nested too deeply to decode
         return value

@@ -10,6 +10,8 @@ The tree::
      +-- TransportError            the HTTP request never got an answer: refused, reset, TLS (also ConnectionError)
      +-- SessionError              a token could not be read, or a session cannot be refreshed
      +-- ReentrantPollError        poll() was called from inside a handler (also a RuntimeError)
+     +-- InvalidArgument           a bad argument, refused before anything is sent (also a ValueError)
+          +-- InvalidArgumentType  an argument of the wrong type (also a TypeError)
 
 Every exception that wraps another is raised ``from`` it, so the original stays in ``__cause__``.
 """
@@ -22,6 +24,8 @@ __all__ = [
     "ApiError",
     "ConnectionClosed",
     "HttpTimeout",
+    "InvalidArgument",
+    "InvalidArgumentType",
     "NakamaError",
     "ReentrantPollError",
     "RequestTimeout",
@@ -137,3 +141,17 @@ class ReentrantPollError(NakamaError, RuntimeError):
     Example: ``except ReentrantPollError: ...`` (better: do not call poll() in a handler)
     """
 
+
+
+class InvalidArgument(NakamaError, ValueError):
+    """A call got an argument it cannot use; nothing was sent. The message names the argument.
+
+    Example: ``except InvalidArgument as exc: print(exc)`` (or ``except ValueError``)
+    """
+
+
+class InvalidArgumentType(InvalidArgument, TypeError):
+    """A call got an argument of the wrong type; nothing was sent. The message names the argument.
+
+    Example: ``client.get_account("abc")`` raises it (``except TypeError`` catches it too).
+    """

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .exceptions import SessionError
+from .exceptions import InvalidArgumentType, SessionError
 
 __all__ = ["Session"]
 
@@ -76,17 +76,24 @@ class Session:
     __slots__ = ("_state", "created", "refresh_lock")
 
     def __init__(self, token: str, refresh_token: str, created: bool = False) -> None:
-        """Read the claims of ``token`` and ``refresh_token``. Raises SessionError if they are malformed.
+        """Read the claims of ``token`` and ``refresh_token``. Raises SessionError if they are malformed,
+        InvalidArgumentType (a TypeError) if they are not strings.
 
         Example: ``Session(reply["token"], reply["refresh_token"], created=True)``. Any thread.
         """
+        if not isinstance(token, str):
+            raise InvalidArgumentType(f"token must be a str (the JWT), not {type(token).__name__} {token!r:.40}")
+        if not isinstance(refresh_token, str):
+            raise InvalidArgumentType(f"refresh_token must be a str (the JWT, or '' for none), not "
+                                      f"{type(refresh_token).__name__} {refresh_token!r:.40}")
         self.created = bool(created)
         self.refresh_lock = threading.RLock()
         self._state = self._read(token, refresh_token, None)
 
     @classmethod
     def restore(cls, token: str, refresh_token: str) -> Session:
-        """A Session from tokens saved earlier (e.g. on disk). Raises SessionError if they are malformed.
+        """A Session from tokens saved earlier (e.g. on disk). Raises SessionError if they are malformed
+        (empty, not a JWT, no expiry), InvalidArgumentType (a TypeError) if they are not strings.
 
         Example: ``session = Session.restore(saved["token"], saved["refresh_token"])``. Any thread.
         """

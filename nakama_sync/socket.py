@@ -518,7 +518,8 @@ class Socket(_RealtimeRequests, _PartyRequests):
         """Renew an expired (or nearly expired) token within ``timeout`` seconds (reconnect thread)."""
         session = self._session
         if session is not None:
-            refresh_session(self.client, session, timeout, self._closing)
+            refresh_session(self.client, session, timeout, self._closing,
+                            deliver=lambda notify: self._pump.schedule(lambda _none: notify(), None))
 
     def _establish_again(self, timeout: float) -> Connection:
         """Open a new connection for the reconnector (no ``connected`` event)."""

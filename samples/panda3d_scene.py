@@ -179,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-key", default="defaultkey")
     parser.add_argument("--ssl", action="store_true", help="use https:// and wss://")
     parser.add_argument("--players", type=int, choices=(1, 2), default=1, help="local players")
-    parser.add_argument("--match", default="panda3d-scene", help="players with the same name meet")
+    parser.add_argument("--room", "--match", dest="room", default="panda3d-scene",
+                        help="players in the same room meet (one word)")
     parser.add_argument("--auto", action="store_true", help="walk by itself")
     parser.add_argument("--frames", type=int, default=0, help="quit after this many frames (0: never)")
     parser.add_argument("--offscreen", action="store_true", help="no window (with --frames/--screenshot)")
@@ -189,17 +190,32 @@ def main(argv: list[str] | None = None) -> int:
     server = None
     if args.host is None:   # no server given: run the dev server in this process, on --port
         from nakama_sync.devserver import DevServer
-        server = DevServer(port=args.port).start()
-        args.host = server.host
+        try:
+            server = DevServer(port=args.port).start()
+        except (OSError, RuntimeError) as exc:               # most often: the port is taken
+            print(f"port {args.port} busy or unusable: pass --port N (0 = any free port) or --host ({exc})")
+            return 1
+        args.host, args.port = server.host, server.port         # --port 0 picked a free port
         print(f"dev server at {server.url}: start a second player with --host {server.host} --port {server.port}")
     if args.offscreen:
         use_offscreen()
     client = nakama_sync.Client(args.server_key, args.host, args.port, ssl=args.ssl)
+    scene = None
     try:
-        scene = Scene(client, args.players, args.match, args.auto)
+        scene = Scene(client, args.players, args.room, args.auto)
     except nakama_sync.TransportError as exc:                   # no server there, or unreachable
         print(f"cannot reach the Nakama server: {exc}")
         return 1
+    except Exception as exc:                                    # Panda3D raises a bare Exception
+        if "open window" not in str(exc):
+            raise
+        print(f"{exc} No display here? Run with --offscreen (and --frames N --screenshot out.png).")
+        return 1
+    finally:
+        if scene is None:                                       # failed: nothing else will clean up
+            client.close()
+            if server is not None:
+                server.stop()
     try:
         if args.frames:
             for _ in range(args.frames):
@@ -218,4 +234,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:                                   # Ctrl-C: quit quietly
+        raise SystemExit(130) from None

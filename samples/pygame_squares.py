@@ -209,9 +209,13 @@ def main(argv: list[str] | None = None) -> int:
         print("--latency, --jitter and --loss apply to the embedded dev server only (no --host)")
     if args.host is None:   # no server given: run the dev server in this process, on --port
         from nakama_sync.devserver import DevServer
-        server = DevServer(port=args.port, matchmaker_interval_sec=1.0, latency_ms=args.latency,
-                           jitter_ms=args.jitter, loss=args.loss).start()
-        args.host = server.host
+        try:
+            server = DevServer(port=args.port, matchmaker_interval_sec=1.0, latency_ms=args.latency,
+                               jitter_ms=args.jitter, loss=args.loss).start()
+        except (OSError, RuntimeError) as exc:               # most often: the port is taken
+            print(f"port {args.port} busy or unusable: pass --port N (0 = any free port) or --host ({exc})")
+            return 1
+        args.host, args.port = server.host, server.port         # --port 0 picked a free port
         print(f"dev server at {server.url}: start a second player with --host {server.host} --port {server.port}")
     pygame.display.init()                                      # no sound: only the window and fonts
     pygame.font.init()
@@ -239,4 +243,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:                                   # Ctrl-C: quit quietly
+        raise SystemExit(130) from None

@@ -98,6 +98,7 @@ def test_cli_serves_and_tokens_read_back(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "nakama_sync.devserver", "--port", str(port), "--database", db],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    reader: threading.Thread | None = None
     try:
         lines: list[str] = []
         ready = threading.Event()
@@ -108,7 +109,8 @@ def test_cli_serves_and_tokens_read_back(tmp_path: Path) -> None:
                 lines.append(line)
                 if "listening on" in line:
                     ready.set()
-        threading.Thread(target=read, name="cli-output", daemon=True).start()
+        reader = threading.Thread(target=read, name="cli-output", daemon=True)
+        reader.start()
         assert ready.wait(30), "".join(lines)
         assert re.search(rf"http://127\.0\.0\.1:{port}", "".join(lines))
         username = unique("cli")
@@ -130,3 +132,7 @@ def test_cli_serves_and_tokens_read_back(tmp_path: Path) -> None:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(5)
+            if reader is not None:
+                reader.join(10)   # it ends at the pipe's end of file
+            if proc.stdout is not None and (reader is None or not reader.is_alive()):
+                proc.stdout.close()

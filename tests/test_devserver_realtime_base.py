@@ -175,6 +175,8 @@ class WsClient:
             self.ws.close(timeout=2)
         except (websocket.WebSocketException, OSError):
             pass  # already closed by the server
+        finally:
+            self.ws.shutdown()   # close() skips this when its close frame cannot be sent
         self._reader.join(5)
 
 

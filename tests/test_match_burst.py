@@ -157,6 +157,8 @@ class _StalledReader:
             self.ws.close(timeout=1)
         except (websocket.WebSocketException, OSError):
             pass  # the server closed it already
+        finally:
+            self.ws.shutdown()   # close() skips this when its close frame cannot be sent
 
 
 def test_only_a_reader_that_falls_behind_is_closed(connect: Any, target: Target) -> None:

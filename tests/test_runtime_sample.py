@@ -151,4 +151,6 @@ def test_cli_loads_modules(tmp_path: Path) -> None:
         proc.terminate()
         proc.wait(15)
         reader.join(5)
+        if proc.stdout is not None and not reader.is_alive():
+            proc.stdout.close()
     assert any("loaded server modules from" in line and "squares" in line for line in lines)

@@ -150,3 +150,65 @@ def test_panda3d_scene_two_players_see_each_other_move(target: Target, client: n
     finally:
         scene.close()
         scene.destroy()
+
+
+def _run_sample(name: str, *args: str, env: dict[str, str] | None = None,
+                timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1",
+                **(env or {})}
+    return subprocess.run([sys.executable, str(SAMPLES / f"{name}.py"), *args], check=False, capture_output=True,
+                          text=True, timeout=timeout, cwd=ROOT, env=full_env)
+
+
+@pytest.mark.parametrize("name", ["pygame_squares", "panda3d_scene"])
+def test_a_busy_port_is_one_line(name: str) -> None:
+    pytest.importorskip("pygame" if name == "pygame_squares" else "panda3d")
+    import socket
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        done = _run_sample(name, "--port", str(busy.getsockname()[1]), "--frames", "1", "--offscreen"
+                           if name == "panda3d_scene" else "--auto")
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.strip() == "", done.stderr
+    (line,) = done.stdout.strip().splitlines()
+    assert "busy" in line and "--port" in line and "--host" in line
+
+
+@pytest.mark.parametrize("name", ["pygame_squares", "panda3d_scene"])
+def test_port_zero_picks_a_free_port_and_the_room_option_is_shared(name: str, tmp_path: Path) -> None:
+    pytest.importorskip("pygame" if name == "pygame_squares" else "panda3d")
+    extra = ["--offscreen"] if name == "panda3d_scene" else []
+    done = _run_sample(name, "--port", "0", "--frames", "3", "--room", unique("r").replace("-", ""), *extra)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "--port 0" not in done.stdout and "dev server at http://127.0.0.1:" in done.stdout
+
+
+def test_ctrl_c_quits_without_a_traceback() -> None:
+    pytest.importorskip("pygame")
+    import signal
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PYTHONUNBUFFERED": "1",
+           "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+    proc = subprocess.Popen([sys.executable, str(SAMPLES / "pygame_squares.py"), "--port", "0", "--auto"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()          # the dev server runs: the game loop is about to start
+        assert "dev server at" in first
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+
+
+def test_panda3d_without_a_display_names_offscreen() -> None:
+    pytest.importorskip("panda3d")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    done = subprocess.run([sys.executable, str(SAMPLES / "panda3d_scene.py"), "--port", "0", "--frames", "1"],
+                          check=False, capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    if done.returncode == 0:
+        pytest.skip("this machine opened a window without a display")
+    assert "--offscreen" in done.stdout, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr

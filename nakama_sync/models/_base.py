@@ -11,11 +11,13 @@ Field options, through :func:`wire_field`:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sys
 import types
 import typing
 from collections.abc import Callable
 from datetime import datetime
+from enum import IntEnum
 from typing import Any, ClassVar, TypeVar, Union
 
 from .. import _wire
@@ -66,6 +68,14 @@ def _strip_optional(tp: Any) -> Any:
     return tp
 
 
+def _enum_or_int(codes: type[IntEnum], raw: Any) -> int:
+    value = _wire.int64(raw)
+    try:
+        return codes(value)
+    except ValueError:   # a code newer than this library: keep the number
+        return value
+
+
 def _converter(tp: Any, json_text: bool) -> Callable[[Any], Any] | None:
     """A function turning the wire value into the attribute value; None means 'use as is'."""
     if json_text:
@@ -74,6 +84,8 @@ def _converter(tp: Any, json_text: bool) -> Callable[[Any], Any] | None:
     origin = typing.get_origin(tp)
     if tp is int:
         return _wire.int64
+    if isinstance(tp, type) and issubclass(tp, IntEnum):   # a code: its enum member, or the int if unknown
+        return functools.partial(_enum_or_int, tp)
     if tp is float:
         return float
     if tp is bytes:

@@ -6,6 +6,7 @@ Record lists page with ``next_cursor`` (and ``prev_cursor``); :func:`nakama_sync
 from __future__ import annotations
 
 from datetime import datetime
+from enum import IntEnum
 from typing import Any, ClassVar
 
 from ._base import Model, model, wire_field
@@ -21,7 +22,7 @@ __all__ = [
 ]
 
 
-class Operator:
+class Operator(IntEnum):
     """How a write combines with the stored score. Example: ``operator=Operator.INCREMENT``
 
     ``NO_OVERRIDE`` (0) uses the leaderboard's own operator.
@@ -34,7 +35,7 @@ class Operator:
     DECREMENT = 4
 
 
-class SortOrder:
+class SortOrder(IntEnum):
     """Leaderboard sort orders (``Tournament.sort_order``). Example: ``t.sort_order == SortOrder.DESCENDING``"""
 
     ASCENDING = 0
@@ -93,7 +94,7 @@ class Tournament(Model):
     title: str = ""
     description: str = ""
     category: int = 0
-    sort_order: int = 0
+    sort_order: SortOrder = SortOrder.ASCENDING
     size: int = 0
     max_size: int = 0
     max_num_score: int = 0
@@ -107,7 +108,7 @@ class Tournament(Model):
     duration: int = 0
     start_active: int = 0
     prev_reset: int = 0
-    operator: int = 0
+    operator: Operator = Operator.NO_OVERRIDE
     authoritative: bool = False
     join_required: bool = False
 

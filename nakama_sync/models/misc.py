@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import IntEnum
 from typing import ClassVar
 
 from ._base import Model, model, wire_field
@@ -19,7 +20,7 @@ __all__ = [
 ]
 
 
-class StoreProvider:
+class StoreProvider(IntEnum):
     """``store`` values of purchases. Example: ``p.store == StoreProvider.GOOGLE_PLAY_STORE``"""
 
     APPLE_APP_STORE = 0
@@ -29,7 +30,7 @@ class StoreProvider:
     SAMSUNG_GALAXY_STORE = 4
 
 
-class StoreEnvironment:
+class StoreEnvironment(IntEnum):
     """``environment`` values of purchases. Example: ``p.environment == StoreEnvironment.SANDBOX``"""
 
     UNKNOWN = 0
@@ -75,13 +76,13 @@ class ValidatedPurchase(Model):
     user_id: str = ""
     product_id: str = ""
     transaction_id: str = ""
-    store: int = 0
+    store: StoreProvider = StoreProvider.APPLE_APP_STORE
     purchase_time: datetime | None = None
     create_time: datetime | None = None
     update_time: datetime | None = None
     refund_time: datetime | None = None
     provider_response: str = ""
-    environment: int = 0
+    environment: StoreEnvironment = StoreEnvironment.UNKNOWN
     seen_before: bool = False
 
 
@@ -107,11 +108,11 @@ class ValidatedSubscription(Model):
     user_id: str = ""
     product_id: str = ""
     original_transaction_id: str = ""
-    store: int = 0
+    store: StoreProvider = StoreProvider.APPLE_APP_STORE
     purchase_time: datetime | None = None
     create_time: datetime | None = None
     update_time: datetime | None = None
-    environment: int = 0
+    environment: StoreEnvironment = StoreEnvironment.UNKNOWN
     expiry_time: datetime | None = None
     refund_time: datetime | None = None
     provider_response: str = ""

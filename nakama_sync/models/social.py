@@ -6,6 +6,7 @@ with :func:`nakama_sync.paging.items`.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import IntEnum
 from typing import Any, ClassVar
 
 from ._base import Model, model, wire_field
@@ -27,7 +28,7 @@ __all__ = [
 ]
 
 
-class FriendState:
+class FriendState(IntEnum):
     """The ``state`` of a :class:`Friend`. Example: ``if f.state == FriendState.MUTUAL: ...``"""
 
     MUTUAL = 0
@@ -36,7 +37,7 @@ class FriendState:
     BLOCKED = 3
 
 
-class GroupUserState:
+class GroupUserState(IntEnum):
     """The ``state`` of a group member. Example: ``client.list_group_users(s, gid, state=GroupUserState.ADMIN)``"""
 
     SUPERADMIN = 0
@@ -54,7 +55,7 @@ class Friend(Model):
     """
 
     user: User | None = None
-    state: int = 0
+    state: FriendState = FriendState.MUTUAL
     update_time: datetime | None = None
     metadata: dict[str, Any] = wire_field(json_text=True, default_factory=dict)
 
@@ -141,7 +142,7 @@ class GroupUser(Model):
     """
 
     user: User | None = None
-    state: int = 0
+    state: GroupUserState = GroupUserState.SUPERADMIN
 
 
 @model
@@ -166,7 +167,7 @@ class UserGroup(Model):
     """
 
     group: Group | None = None
-    state: int = 0
+    state: GroupUserState = GroupUserState.SUPERADMIN
 
 
 @model
