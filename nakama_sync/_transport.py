@@ -247,10 +247,12 @@ class Transport:
             return {}
         try:
             return _wire.loads(text)
-        except RecursionError as exc:
-            raise ApiError(response.status_code, None, "the server's reply is nested too deeply to decode",
-                           None) from exc
-        except ValueError as exc:
+        except (RecursionError, ValueError) as exc:
+            # The standard json module runs out of recursion; orjson refuses past its depth limit
+            # ("depth limit exceeded"): either way the same error for the user.
+            if isinstance(exc, RecursionError) or "depth limit" in str(exc):
+                raise ApiError(response.status_code, None, "the server's reply is nested too deeply to decode",
+                               None) from exc
             raise ApiError(response.status_code, None, "the server's reply is not JSON: "
                            + " ".join(text.split())[:200], text) from exc
 
