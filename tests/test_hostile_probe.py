@@ -434,7 +434,7 @@ def test_the_body_schema_is_generated_from_nakamas_api_description(tmp_path: Any
     spec.loader.exec_module(gen)
     gen.OUT = str(tmp_path / "_api_schema.py")
     assert gen.main(["gen_api_schema.py", str(swagger)]) == 0
-    import nakama_sync.devserver   # the source tree's, or the installed wheel's in CI's wheel stage
+    import nakama_sync.devserver  # the source tree's, or the installed wheel's in CI's wheel stage
 
     committed = pathlib.Path(nakama_sync.devserver.__file__).parent / "_api_schema.py"
     assert (tmp_path / "_api_schema.py").read_text() == committed.read_text()
