@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from ._socket_codec import error_from_wire
 from ._socket_conn import READER_IDENTS
-from .exceptions import RequestTimeout, SocketError
+from .exceptions import RequestTimeout, SocketError, UsageError
 
 _get_ident = _thread.get_ident
 
@@ -106,7 +106,8 @@ class SocketFuture(Generic[T]):
         the future with :class:`RequestTimeout`. A number waits at most that long and raises
         RequestTimeout without changing the future (the reply may still come).
         Example: ``match = socket.create_match_nowait().result()``. Any thread but the socket's reader
-        thread (a handler running there must use callbacks instead: waiting would deadlock).
+        thread (a handler running there must use callbacks instead: waiting would deadlock, so it raises
+        :class:`UsageError`, a ``RuntimeError``, at once).
         """
         if not self._done:
             self._wait(timeout)
@@ -142,7 +143,7 @@ class SocketFuture(Generic[T]):
     # ---- internals (socket side) -------------------------------------------------------------
     def _wait(self, timeout: float | None) -> None:
         if _get_ident() in READER_IDENTS:
-            raise RuntimeError(f"blocking on a socket reply ({self._request}) from the socket's reader "
+            raise UsageError(f"blocking on a socket reply ({self._request}) from the socket's reader "
                                "thread would deadlock; use the *_nowait form with add_done_callback")
         if timeout is None:
             if not self._wait_done(self._deadline - time.monotonic()):

@@ -1,0 +1,52 @@
+"""Issue 15's socket-side rough edges: typed errors, signals tested as bools, handler shapes, join_chat types."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import nakama_sync
+from nakama_sync import AlreadyConnected, NakamaError, UsageError
+
+from ._socket_helpers import sockets  # noqa: F401
+
+
+def test_connect_twice_raises_already_connected(sockets):  # noqa: F811
+    sock, session = sockets(with_session=True)
+    with pytest.raises(AlreadyConnected, match="already connected") as caught:
+        sock.connect(session)
+    assert isinstance(caught.value, NakamaError) and isinstance(caught.value, RuntimeError)
+    assert sock.is_connected   # the refused call left the live connection alone
+    sock.ping()
+
+
+def test_blocking_on_the_reader_thread_is_a_usage_error(sockets):  # noqa: F811
+    sock = sockets(use_main_thread=False)
+    seen: list[BaseException] = []
+    done = threading.Event()
+
+    def on_note(sender, event):
+        try:
+            sender.ping()   # would wait on the thread that resolves it
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion below
+            seen.append(exc)
+        done.set()
+    sock.received_notification.connect(on_note)
+    sock.rpc("notify_me")
+    assert done.wait(10)
+    assert len(seen) == 1 and type(seen[0]) is UsageError and "deadlock" in str(seen[0])
+    assert isinstance(seen[0], NakamaError) and isinstance(seen[0], RuntimeError)
+
+
+def test_next_event_in_reader_thread_mode_is_a_usage_error(sockets):  # noqa: F811
+    sock = sockets(use_main_thread=False)
+    with pytest.raises(UsageError, match="use_main_thread=True") as caught:
+        sock.next_event()
+    assert isinstance(caught.value, RuntimeError)
+
+
+def test_usage_errors_are_exported():
+    for name in ("AlreadyConnected", "UsageError"):
+        assert name in nakama_sync.__all__
+        assert issubclass(getattr(nakama_sync, name), (NakamaError, RuntimeError))
+    assert issubclass(AlreadyConnected, UsageError)
