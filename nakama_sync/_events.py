@@ -11,6 +11,7 @@ from typing import Any
 
 import blinker
 
+from .exceptions import SignalUsedAsBool
 from .models.party import (
     MatchmakerMatched,
     Party,
@@ -75,11 +76,19 @@ class StrongSignal(blinker.Signal):
 
     So ``socket.received_match_state.connect(lambda sender, event: ...)`` keeps working: the lambda
     does not vanish when it goes out of scope. Pass ``weak=True`` to get blinker's usual behaviour.
+    Testing a signal as a bool (``if socket.connected:``) raises :class:`SignalUsedAsBool` (a
+    ``TypeError``) naming ``socket.is_connected``: a signal object would always be true.
     Example: ``socket.closed.connect(on_closed)``. Thread: connect handlers before ``connect()``, or from
     the thread that runs the handlers.
     """
 
     _async_receivers = False   # set once a coroutine function connects: then _emit() defers to send()
+
+    def __bool__(self) -> bool:
+        """Refused: ``if socket.closed:`` would always be true. Use ``socket.is_connected`` instead."""
+        name = vars(self).get("__doc__") or "a socket signal"   # the Socket names each one "Socket.<name>"
+        raise SignalUsedAsBool(f"{name} is a signal (connect handlers to it), so testing it as a bool is "
+                               "always true: use socket.is_connected (or socket.is_reconnecting) for the state")
 
     def connect(self, receiver: Any, sender: Any = blinker.ANY, weak: bool = False) -> Any:
         if _iscoroutinefunction(receiver):

@@ -6,7 +6,7 @@ import threading
 import pytest
 
 import nakama_sync
-from nakama_sync import AlreadyConnected, NakamaError, UsageError
+from nakama_sync import AlreadyConnected, NakamaError, SignalUsedAsBool, UsageError
 
 from ._socket_helpers import sockets  # noqa: F401
 
@@ -50,3 +50,19 @@ def test_usage_errors_are_exported():
         assert name in nakama_sync.__all__
         assert issubclass(getattr(nakama_sync, name), (NakamaError, RuntimeError))
     assert issubclass(AlreadyConnected, UsageError)
+
+
+def test_testing_a_signal_as_a_bool_is_refused(sockets):  # noqa: F811
+    sock = sockets()
+    for name in ("connected", "closed", "received_match_state"):
+        with pytest.raises(TypeError, match=r"socket\.is_connected") as caught:
+            if getattr(sock, name):
+                pass
+        assert isinstance(caught.value, SignalUsedAsBool) and isinstance(caught.value, NakamaError)
+        assert f"Socket.{name}" in str(caught.value)
+    assert sock.is_connected
+    # connecting, sending and muting still work on a signal that refuses bool()
+    events: list[object] = []
+    sock.closed.connect(lambda sender, event: events.append(event))
+    sock.close()
+    assert sock.poll() >= 1 and len(events) == 1
