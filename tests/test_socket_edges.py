@@ -6,9 +6,16 @@ import threading
 import pytest
 
 import nakama_sync
-from nakama_sync import AlreadyConnected, NakamaError, SignalUsedAsBool, UsageError
+from nakama_sync import (
+    AlreadyConnected,
+    InvalidArgument,
+    InvalidArgumentType,
+    NakamaError,
+    SignalUsedAsBool,
+    UsageError,
+)
 
-from ._socket_helpers import sockets  # noqa: F401
+from ._socket_helpers import pump_until, sockets  # noqa: F401
 
 
 def test_connect_twice_raises_already_connected(sockets):  # noqa: F811
@@ -66,3 +73,28 @@ def test_testing_a_signal_as_a_bool_is_refused(sockets):  # noqa: F811
     sock.closed.connect(lambda sender, event: events.append(event))
     sock.close()
     assert sock.poll() >= 1 and len(events) == 1
+
+
+def test_handler_of_the_wrong_shape_is_refused_at_connect(sockets):  # noqa: F811
+    sock = sockets()
+    bad_handlers = [lambda event: None, lambda sender, msg: None, lambda: None]
+    for bad in bad_handlers:
+        with pytest.raises(TypeError, match=r"handler\(sender, event\)") as caught:
+            sock.received_notification.connect(bad)
+        assert isinstance(caught.value, InvalidArgument)
+        assert "Socket.received_notification" in str(caught.value)
+        with pytest.raises(InvalidArgumentType):
+            sock.on("received_notification", bad)
+    with pytest.raises(InvalidArgumentType, match="'event'"):
+        @sock.on("received_notification")
+        def on_note(sender, msg):
+            pass
+    with pytest.raises(InvalidArgumentType, match="callable"):
+        sock.received_notification.connect("not a function")
+    got: list[object] = []
+    sock.received_notification.connect(lambda sender, event: got.append(event))
+    sock.on("received_notification", lambda sender, **kwargs: got.append(kwargs["event"]))
+    assert len(sock.received_notification.receivers) == 2   # none of the refused ones was added
+    sock.rpc("notify_me")
+    pump_until(sock, lambda: len(got) >= 2, what="the notification")
+    assert len(got) == 2 and got[0] is got[1] and isinstance(got[0], nakama_sync.Notification)
