@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import threading
+import uuid
 
 import pytest
 
 import nakama_sync
 from nakama_sync import (
     AlreadyConnected,
+    ChannelType,
     InvalidArgument,
     InvalidArgumentType,
     NakamaError,
@@ -98,3 +100,23 @@ def test_handler_of_the_wrong_shape_is_refused_at_connect(sockets):  # noqa: F81
     sock.rpc("notify_me")
     pump_until(sock, lambda: len(got) >= 2, what="the notification")
     assert len(got) == 2 and got[0] is got[1] and isinstance(got[0], nakama_sync.Notification)
+
+
+def test_join_chat_defaults_to_a_room_and_names_a_bad_type(sockets):  # noqa: F811
+    sock = sockets()
+    room = f"edges-{uuid.uuid4().hex[:10]}"
+    channel = sock.join_chat(room, persistence=False)          # no type: a room
+    assert channel.room_name == room and channel.id
+    again = sock.join_chat_nowait(room, 1, persistence=False).result()    # the int still works
+    assert again.id == channel.id
+    assert sock.join_chat(room, ChannelType.ROOM, persistence=False).id == channel.id
+    for bad in ("room", "1", 1.0, None, True):
+        with pytest.raises(ValueError, match=r"type must be ChannelType\.ROOM \(1\)") as caught:
+            sock.join_chat(room, bad)
+        assert isinstance(caught.value, InvalidArgumentType) and isinstance(caught.value, TypeError)
+    for bad in (0, 4, -1):
+        with pytest.raises(InvalidArgument, match="type must be") as caught:
+            sock.join_chat(room, bad)
+        assert not isinstance(caught.value, TypeError)
+    assert sock.is_connected   # nothing bad was sent: the server did not close the socket
+    sock.ping()
