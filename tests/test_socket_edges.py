@@ -1,6 +1,8 @@
 """Issue 15's socket-side rough edges: typed errors, signals tested as bools, handler shapes, join_chat types."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import uuid
 
@@ -120,3 +122,13 @@ def test_join_chat_defaults_to_a_room_and_names_a_bad_type(sockets):  # noqa: F8
         assert not isinstance(caught.value, TypeError)
     assert sock.is_connected   # nothing bad was sent: the server did not close the socket
     sock.ping()
+
+
+def test_add_matchmaker_says_how_to_shorten_the_interval():
+    doc = nakama_sync.Socket.add_matchmaker.__doc__ or ""
+    assert "DevServer(matchmaker_interval_sec=1)" in doc and "--matchmaker-interval-sec 1" in doc
+    devserver = pytest.importorskip("nakama_sync.devserver")
+    assert devserver.DevServer(port=0, matchmaker_interval_sec=1).config.matchmaker_interval_sec == 1
+    cli = subprocess.run([sys.executable, "-m", "nakama_sync.devserver", "--help"], capture_output=True,
+                         text=True, timeout=60, check=True)
+    assert "--matchmaker-interval-sec" in cli.stdout
