@@ -132,3 +132,14 @@ def test_add_matchmaker_says_how_to_shorten_the_interval():
     cli = subprocess.run([sys.executable, "-m", "nakama_sync.devserver", "--help"], capture_output=True,
                          text=True, timeout=60, check=True)
     assert "--matchmaker-interval-sec" in cli.stdout
+
+
+def test_docstrings_do_not_send_users_to_a_file_they_do_not_have():
+    """PROTOCOL.md is a maintainers' file, not shipped: the socket-side docstrings explain inline instead."""
+    import nakama_sync._socket_codec as codec
+    import nakama_sync.models.party as party
+    import nakama_sync.models.realtime as realtime
+    for module in (codec, party, realtime):
+        for obj in (module, *vars(module).values()):
+            assert "PROTOCOL.md" not in (getattr(obj, "__doc__", None) or ""), obj
+    assert "size" in (realtime.Match.__doc__ or "") and "you included" in (realtime.Match.__doc__ or "")
