@@ -1,6 +1,7 @@
 """Issue 15's socket-side rough edges: typed errors, signals tested as bools, handler shapes, join_chat types."""
 from __future__ import annotations
 
+import concurrent.futures
 import subprocess
 import sys
 import threading
@@ -15,10 +16,12 @@ from nakama_sync import (
     InvalidArgument,
     InvalidArgumentType,
     NakamaError,
+    RequestTimeout,
     SignalUsedAsBool,
     UsageError,
 )
 
+from ._proxy import proxied, proxy, silent_socket  # noqa: F401
 from ._socket_helpers import pump_until, sockets  # noqa: F401
 
 
@@ -143,3 +146,35 @@ def test_docstrings_do_not_send_users_to_a_file_they_do_not_have():
         for obj in (module, *vars(module).values()):
             assert "PROTOCOL.md" not in (getattr(obj, "__doc__", None) or ""), obj
     assert "size" in (realtime.Match.__doc__ or "") and "you included" in (realtime.Match.__doc__ or "")
+
+
+def test_socket_futures_work_with_concurrent_futures_wait_and_as_completed(sockets):  # noqa: F811
+    sock = sockets()
+    pings = [sock.ping_nowait() for _ in range(3)]
+    done, not_done = concurrent.futures.wait(pings, timeout=10)
+    assert done == set(pings) and not not_done
+    assert all(f.result() is None for f in pings)
+    # as_completed, mixed with a standard future, yields every one exactly once
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        mixed = [sock.ping_nowait(), pool.submit(lambda: "std"), sock.ping_nowait()]
+        seen = list(concurrent.futures.as_completed(mixed, timeout=10))
+    assert sorted(map(id, seen)) == sorted(map(id, mixed))
+    # FIRST_EXCEPTION returns once an error reply is in; the failed future carries the SocketError
+    failing = sock.rpc_nowait(f"no_such_rpc_{uuid.uuid4().hex[:8]}")
+    done, _ = concurrent.futures.wait([failing], timeout=10, return_when=concurrent.futures.FIRST_EXCEPTION)
+    assert done == {failing} and isinstance(failing.exception(), nakama_sync.SocketError)
+    # already-done futures are reported at once, and a future nobody waits on again stays clean
+    done, not_done = concurrent.futures.wait(pings, timeout=0)
+    assert done == set(pings) and not not_done
+    assert not failing.cancel() and not failing.cancelled() and not failing.running()
+
+
+def test_a_waiter_installed_before_the_outcome_is_woken(silent_socket):  # noqa: F811
+    """concurrent.futures.wait() blocking on a pending SocketFuture wakes when the reader settles it
+    (here: the server went silent, so the reader fails it with RequestTimeout after request_timeout)."""
+    sock, _ = silent_socket(request_timeout=0.5, heartbeat_interval=None)
+    fut = sock.ping_nowait()
+    done, not_done = concurrent.futures.wait([fut], timeout=15)
+    assert done == {fut} and not not_done
+    assert isinstance(fut.exception(), RequestTimeout)
+    assert fut._cf_waiters == []   # wait() took its waiter back
