@@ -32,7 +32,7 @@ if typing.TYPE_CHECKING:
 __all__ = ["DevServer", "DevServerConfig", "Initializer", "InvalidConditions", "ModuleLoadError", "NakamaModule",
            "NetworkConditions", "RpcContext", "RuntimeFunctionError"]
 
-MISSING_EXTRA = ('the nakama-sync dev server needs the "devserver" extra: '
+_MISSING_EXTRA = ('the nakama-sync dev server needs the "devserver" extra: '
                  'python -m pip install "nakama-sync[devserver]"')
 _HOMES = {"DevServer": "._server", "DevServerConfig": "._config", "RpcContext": "._hub",
           "RuntimeFunctionError": "._runtime", "Initializer": "._runtime_hooks", "ModuleLoadError": "._runtime_loader",
@@ -40,12 +40,12 @@ _HOMES = {"DevServer": "._server", "DevServerConfig": "._config", "RpcContext": 
           "InvalidConditions": "._conditions", "NetworkConditions": "._conditions"}
 
 
-def require_extra() -> None:
+def _require_extra() -> None:
     """Raise ``ImportError`` naming the ``devserver`` extra when aiohttp is not installed."""
     try:
         import aiohttp  # noqa: F401
     except ImportError as exc:
-        raise ImportError(MISSING_EXTRA) from exc
+        raise ImportError(_MISSING_EXTRA) from exc
 
 
 def __getattr__(name: str) -> typing.Any:
@@ -53,7 +53,7 @@ def __getattr__(name: str) -> typing.Any:
     # from deep inside the package.
     if name not in _HOMES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    require_extra()
+    _require_extra()
     value = getattr(importlib.import_module(_HOMES[name], __name__), name)
     globals()[name] = value
     return value

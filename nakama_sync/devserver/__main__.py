@@ -9,7 +9,7 @@ import sys
 import threading
 import typing
 
-from . import MISSING_EXTRA, require_extra
+from . import _MISSING_EXTRA, _require_extra
 
 if typing.TYPE_CHECKING:
     from ._server import DevServer
@@ -30,9 +30,9 @@ def _load_config(server: DevServer, path: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        require_extra()
+        _require_extra()
     except ImportError:
-        print(f"error: {MISSING_EXTRA}", file=sys.stderr)
+        print(f"error: {_MISSING_EXTRA}", file=sys.stderr)
         return 2
     from ._conditions import InvalidConditions, NetworkConditions
     from ._runtime_loader import ModuleLoadError
