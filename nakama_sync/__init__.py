@@ -16,6 +16,7 @@ from . import models
 from ._version import __version__
 from .client import DEFAULT_RETRIES, DEFAULT_TIMEOUT, Client, HttpFuture, RetryConfig
 from .exceptions import (
+                         AlreadyConnected,
                          ApiError,
                          ConnectionClosed,
                          HttpTimeout,
@@ -25,8 +26,10 @@ from .exceptions import (
                          ReentrantPollError,
                          RequestTimeout,
                          SessionError,
+                         SignalUsedAsBool,
                          SocketError,
                          TransportError,
+                         UsageError,
 )
 from .models import *
 from .session import Session
@@ -36,7 +39,7 @@ _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 __all__ = [
     "DEFAULT_RETRIES", "DEFAULT_TIMEOUT",
-    "Account", "AccountDevice", "ApiError", "ApiMatch", "Channel", "ChannelMessage", "ChannelMessageAck",
+    "Account", "AccountDevice", "AlreadyConnected", "ApiError", "ApiMatch", "Channel", "ChannelMessage", "ChannelMessageAck",
     "ChannelMessageList", "ChannelPresenceEvent", "ChannelType", "Client", "ConnectionClosed",
     "DeleteStorageObjectId", "Friend", "FriendList", "FriendOfFriend", "FriendState",
     "FriendsOfFriendsList", "Group", "GroupList", "GroupUser", "GroupUserList", "GroupUserState",
@@ -50,12 +53,12 @@ __all__ = [
     "PartyMatchmakerTicket", "PartyPresenceEvent", "PartyUpdate", "ReadStorageObjectId", "ReconnectPolicy",
     "ReentrantPollError", "RequestTimeout",
     "RetryConfig",
-    "Rpc", "Session", "SessionError", "Socket", "SocketClosed",
+    "Rpc", "Session", "SessionError", "SignalUsedAsBool", "Socket", "SocketClosed",
     "SocketConnected", "SocketError", "SocketErrorEvent", "SocketReconnected", "SocketReconnecting", "SortOrder", "Status", "StatusPresenceEvent",
     "StorageObject", "StorageObjectAck", "StorageObjectAcks", "StorageObjectList", "StorageObjects",
     "StoragePermissionRead", "StoragePermissionWrite", "StoreEnvironment", "StoreProvider", "Stream",
     "StreamData", "StreamPresenceEvent", "SubscriptionList", "Tournament", "TournamentList",
-    "TournamentRecordList", "TransportError", "User", "UserGroup", "UserGroupList", "UserPresence", "Users",
+    "TournamentRecordList", "TransportError", "UsageError", "User", "UserGroup", "UserGroupList", "UserPresence", "Users",
     "ValidatePurchaseResponse", "ValidateSubscriptionResponse", "ValidatedPurchase",
     "ValidatedSubscription", "WriteStorageObject", "__version__", "models"
 ]

@@ -7,10 +7,12 @@ Read by the Socket (which makes one :class:`StrongSignal` per entry), by the eng
 from __future__ import annotations
 
 from inspect import iscoroutinefunction as _iscoroutinefunction  # what blinker's send() checks
+from inspect import signature as _signature
 from typing import Any
 
 import blinker
 
+from .exceptions import InvalidArgumentType, SignalUsedAsBool
 from .models.party import (
     MatchmakerMatched,
     Party,
@@ -75,13 +77,34 @@ class StrongSignal(blinker.Signal):
 
     So ``socket.received_match_state.connect(lambda sender, event: ...)`` keeps working: the lambda
     does not vanish when it goes out of scope. Pass ``weak=True`` to get blinker's usual behaviour.
+    Testing a signal as a bool (``if socket.connected:``) raises :class:`SignalUsedAsBool` (a
+    ``TypeError``) naming ``socket.is_connected``: a signal object would always be true.
     Example: ``socket.closed.connect(on_closed)``. Thread: connect handlers before ``connect()``, or from
     the thread that runs the handlers.
     """
 
     _async_receivers = False   # set once a coroutine function connects: then _emit() defers to send()
 
+    def __init__(self, doc: str | None = None, keyword: str = "event") -> None:
+        """``doc`` names the signal (``"Socket.closed"``); handlers get the payload as keyword ``keyword``."""
+        super().__init__(doc)
+        self._keyword = keyword
+
+    def __bool__(self) -> bool:
+        """Refused: ``if socket.closed:`` would always be true. Use ``socket.is_connected`` instead."""
+        name = vars(self).get("__doc__") or "a socket signal"   # the Socket names each one "Socket.<name>"
+        raise SignalUsedAsBool(f"{name} is a signal (connect handlers to it), so testing it as a bool is "
+                               "always true: use socket.is_connected (or socket.is_reconnecting) for the state")
+
     def connect(self, receiver: Any, sender: Any = blinker.ANY, weak: bool = False) -> Any:
+        """Connect ``receiver(sender, event)``; refuse one that cannot be called that way.
+
+        Handlers are called as ``receiver(sender, event=event)``: the second parameter must be named
+        ``event`` (or the handler takes ``**kwargs``). Anything else (``def on_state(sender, msg)``, a
+        one-argument lambda) raises :class:`InvalidArgumentType` (a ``TypeError``) here, not later in
+        ``poll()``. Example: ``socket.received_match_state.connect(on_state)``.
+        """
+        _check_handler(self, receiver)
         if _iscoroutinefunction(receiver):
             self._async_receivers = True
         return super().connect(receiver, sender, weak)
@@ -96,3 +119,23 @@ class StrongSignal(blinker.Signal):
             return
         for receiver in self.receivers_for(sender):
             receiver(sender, event=event)
+
+
+def _check_handler(signal: StrongSignal, receiver: Any) -> None:
+    """Raise InvalidArgumentType unless ``receiver(sender, event=...)`` binds (connect time, not poll())."""
+    if not callable(receiver):
+        raise InvalidArgumentType(f"handler must be callable as handler(sender, event), not {type(receiver).__name__}")
+    try:
+        shape = _signature(receiver)
+    except (TypeError, ValueError):
+        return   # no introspectable signature (some builtins): cannot check, accepted as before
+    try:
+        shape.bind(None, **{signal._keyword: None})
+    except TypeError as exc:
+        name = vars(signal).get("__doc__") or "the signal"
+        label = getattr(receiver, "__qualname__", None) or repr(receiver)
+        key = signal._keyword
+        raise InvalidArgumentType(
+            f"handler {label}{shape} cannot be connected to {name}: handlers are called as "
+            f"handler(sender, {key}={key}), so write it as def handler(sender, {key}): ... (the second "
+            f"parameter must be named '{key}', or take **kwargs) ({exc})") from None

@@ -11,11 +11,13 @@ import _thread
 import time
 from _thread import allocate_lock as _allocate_lock
 from collections.abc import Callable
+from concurrent.futures._base import FINISHED as _FINISHED
+from concurrent.futures._base import RUNNING as _RUNNING
 from typing import Any, Generic, TypeVar
 
 from ._socket_codec import error_from_wire
 from ._socket_conn import READER_IDENTS
-from .exceptions import RequestTimeout, SocketError
+from .exceptions import RequestTimeout, SocketError, UsageError
 
 _get_ident = _thread.get_ident
 
@@ -36,13 +38,19 @@ class SocketFuture(Generic[T]):
         match = fut.result(timeout=5)                                  # or block for it
 
     It fails with :class:`SocketError` (error reply), :class:`RequestTimeout` (no reply within the socket's
-    ``request_timeout``) or :class:`ConnectionClosed` (the connection ended first). There is no
-    ``cancel()``: a request that was sent cannot be unsent; just ignore the future.
+    ``request_timeout``) or :class:`ConnectionClosed` (the connection ended first). ``cancel()`` always
+    returns False: a request that was sent cannot be unsent; just ignore the future.
+    ``result()`` / ``exception()`` with ``timeout=None`` wait at most until the socket's
+    ``request_timeout`` for this request has passed (not forever); a number waits at most that long.
+    It works with ``concurrent.futures.wait()`` and ``as_completed()`` (alone or mixed with
+    ``HttpFuture`` / executor futures): ``done, _ = concurrent.futures.wait([f1, f2], timeout=5)``. It
+    is not a ``concurrent.futures.Future`` subclass, so for a type checker pass ``cast(Any, fut)``.
     Thread safety: every method may be called from any thread.
     """
 
     __slots__ = (
         "_callbacks",
+        "_cf_waiters",
         "_deadline",
         "_done",
         "_exc",
@@ -69,6 +77,7 @@ class SocketFuture(Generic[T]):
         self._result: Any = None
         self._exc: BaseException | None = None
         self._callbacks: list[Callable[[SocketFuture[T]], Any]] | None = None
+        self._cf_waiters: list[Any] | None = None   # concurrent.futures.wait()'s waiters, made on demand
         self._schedule = schedule
         self._parse = parse
         self._reply_key = reply_key
@@ -106,7 +115,8 @@ class SocketFuture(Generic[T]):
         the future with :class:`RequestTimeout`. A number waits at most that long and raises
         RequestTimeout without changing the future (the reply may still come).
         Example: ``match = socket.create_match_nowait().result()``. Any thread but the socket's reader
-        thread (a handler running there must use callbacks instead: waiting would deadlock).
+        thread (a handler running there must use callbacks instead: waiting would deadlock, so it raises
+        :class:`UsageError`, a ``RuntimeError``, at once).
         """
         if not self._done:
             self._wait(timeout)
@@ -139,10 +149,28 @@ class SocketFuture(Generic[T]):
                 return
         self._schedule(fn, self)
 
+    # ---- what concurrent.futures.wait() / as_completed() read -----------------------------------
+    # They lock ``_condition``, read ``_state`` and put a waiter in ``_waiters`` (under that lock);
+    # _set() hands the outcome to those waiters under the same lock, as concurrent.futures.Future does.
+    @property
+    def _condition(self) -> Any:
+        return self._lock
+
+    @property
+    def _state(self) -> str:
+        return _FINISHED if self._done else _RUNNING
+
+    @property
+    def _waiters(self) -> list[Any]:
+        waiters = self._cf_waiters
+        if waiters is None:
+            waiters = self._cf_waiters = []
+        return waiters
+
     # ---- internals (socket side) -------------------------------------------------------------
     def _wait(self, timeout: float | None) -> None:
         if _get_ident() in READER_IDENTS:
-            raise RuntimeError(f"blocking on a socket reply ({self._request}) from the socket's reader "
+            raise UsageError(f"blocking on a socket reply ({self._request}) from the socket's reader "
                                "thread would deadlock; use the *_nowait form with add_done_callback")
         if timeout is None:
             if not self._wait_done(self._deadline - time.monotonic()):
@@ -167,6 +195,12 @@ class SocketFuture(Generic[T]):
             callbacks, self._callbacks = self._callbacks, None
             self._done = True
             self._waiter.release()
+            if self._cf_waiters:
+                for cf_waiter in self._cf_waiters:
+                    if exc is None:
+                        cf_waiter.add_result(self)
+                    else:
+                        cf_waiter.add_exception(self)
         if callbacks:
             for fn in callbacks:
                 self._schedule(fn, self)

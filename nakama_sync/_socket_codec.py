@@ -1,4 +1,5 @@
-"""The socket's codec: envelope → model, request → frame, in one place (PROTOCOL.md §3).
+"""The socket's codec: envelope → model, request → frame, in one place (the envelopes are the messages of
+``rtapi/realtime.proto`` in github.com/heroiclabs/nakama-common, sent as protojson text frames).
 
 - :func:`decoder` builds, once per model class, a *strict* reader of the server's protojson: a field of
   the wrong type (``op_code`` ``{}``/``[]``/``true``/``1.9``, ``data`` that is not base64, a payload that

@@ -109,6 +109,11 @@ class _PartyRequests(RequestMethods):
         +properties.rank:>=10``); the match has between ``min_count`` and ``max_count`` players, a
         multiple of ``count_multiple`` if given. Nakama matches on its interval (15 s by default), so the
         event comes later. At most 3 tickets per socket (``SocketError`` code 0 beyond).
+        To wait less while developing, shorten the interval: on the dev server
+        ``DevServer(matchmaker_interval_sec=1)`` or ``python -m nakama_sync.devserver
+        --matchmaker-interval-sec 1``; on a real Nakama its ``matchmaker.interval_sec`` setting
+        (see https://heroiclabs.com/docs/nakama/getting-started/configuration/#matchmaker).
+        Blocks until the ticket comes back, at most the socket's ``request_timeout``.
         Example: ``ticket = socket.add_matchmaker("+properties.mode:duel", 2, 2, {"mode": "duel"})``.
         Any thread but the socket's reader thread.
         """

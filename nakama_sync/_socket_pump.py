@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._events import StrongSignal
-from .exceptions import ReentrantPollError
+from .exceptions import ReentrantPollError, UsageError
 from .models.realtime import SocketErrorEvent
 
 __all__ = ["EventPump"]
@@ -193,7 +193,7 @@ class EventPump:
         """Return the next event instead of sending it to the signals, or None (see :meth:`Socket.next_event`).
         Example: ``event = socket.next_event()``. Thread: one pumping thread at a time."""
         if not self.use_main_thread:
-            raise RuntimeError("next_event() needs use_main_thread=True: events are dispatched on the reader")
+            raise UsageError("next_event() needs use_main_thread=True: events are dispatched on the reader")
         if self._owner is not None:
             self._refuse()
         queue = self._queue

@@ -13,12 +13,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from ._future import SocketFuture
-from ._socket_args import _int32, _presence, _text
+from ._socket_args import _presence, _text
 from ._socket_requests import RequestMethods
 from ._wire import json_text
+from .exceptions import InvalidArgument, InvalidArgumentType
 from .models.realtime import (
     Channel,
     ChannelMessageAck,
+    ChannelType,
     Match,
     Rpc,
     Status,
@@ -34,6 +36,16 @@ def _presences(value: Any) -> list[dict[str, str]]:
     if isinstance(value, (str, bytes, Mapping, UserPresence)) or not isinstance(value, Iterable):
         raise TypeError(f"presences must be a list of UserPresence, not {type(value).__name__}")
     return [_presence(p) for p in value]
+
+
+def _channel_type(value: Any) -> int:
+    """``join_chat``'s ``type``: a ChannelType or its int (1, 2, 3), as the wire's int."""
+    kinds = "ChannelType.ROOM (1), ChannelType.DIRECT_MESSAGE (2) or ChannelType.GROUP (3)"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentType(f"type must be {kinds}, not {value!r}")
+    if value not in (1, 2, 3):
+        raise InvalidArgument(f"type must be {kinds}, not {value!r}")
+    return int(value)
 
 
 def _opt_text(name: str, value: Any) -> str | None:
@@ -138,22 +150,25 @@ class _RealtimeRequests(RequestMethods):
         self._send("match_data_send", body)
 
     # ---- chat ---------------------------------------------------------------------------------
-    def join_chat(self, target: str, type: int, persistence: bool = True, hidden: bool = False) -> Channel:
+    def join_chat(self, target: str, type: ChannelType | int = ChannelType.ROOM, persistence: bool = True,
+                  hidden: bool = False) -> Channel:
         """Join a chat channel: a room name, a user id (direct message) or a group id.
 
-        ``type`` is a :class:`ChannelType` (1 room, 2 direct message, 3 group).
-        Example: ``channel = socket.join_chat("general", ChannelType.ROOM)``. Any thread.
+        ``type`` is a :class:`ChannelType` or its int: ``ROOM`` (1, the default), ``DIRECT_MESSAGE`` (2),
+        ``GROUP`` (3); anything else raises :class:`InvalidArgument` (a ``ValueError``; a wrong type also
+        a ``TypeError``) naming ``type``, before anything is sent. ``persistence`` keeps the messages in
+        the channel's history; ``hidden`` joins without a presence event to the others.
+        Blocks until the reply, at most the socket's ``request_timeout`` (then :class:`RequestTimeout`).
+        Example: ``channel = socket.join_chat("general")``. Any thread.
         """
         return self.join_chat_nowait(target, type, persistence, hidden).result()
 
-    def join_chat_nowait(self, target: str, type: int, persistence: bool = True,
+    def join_chat_nowait(self, target: str, type: ChannelType | int = ChannelType.ROOM, persistence: bool = True,
                          hidden: bool = False) -> SocketFuture[Channel]:
-        """Non-blocking :meth:`join_chat`. Example: ``socket.join_chat_nowait("general", 1)``. Any thread."""
+        """Non-blocking :meth:`join_chat`. Example: ``socket.join_chat_nowait("general")``. Any thread."""
         if not isinstance(persistence, bool) or not isinstance(hidden, bool):
             raise TypeError("persistence and hidden must be bools")
-        if _int32("type", type, 1) not in (1, 2, 3):
-            raise ValueError("type must be a ChannelType: 1 room, 2 direct message, 3 group")
-        body = {"target": _text("target", target), "type": int(type), "persistence": persistence,
+        body = {"target": _text("target", target), "type": _channel_type(type), "persistence": persistence,
                 "hidden": hidden}
         return self._request("channel_join", body, Channel, "channel")
 

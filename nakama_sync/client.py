@@ -95,7 +95,7 @@ class Client(_AccountApi, _SocialApi, _StorageApi, _LeaderboardApi, _ChatApi, _M
         self.retries = retries if retries is not None else DEFAULT_RETRIES
         self.on_session_refreshed = on_session_refreshed
         #: Signal sent after an automatic refresh: ``handler(client, session=session)`` (held strongly).
-        self.session_refreshed = StrongSignal("Client.session_refreshed")
+        self.session_refreshed = StrongSignal("Client.session_refreshed", keyword="session")
         scheme = "https" if self.ssl else "http"
         host_part = f"[{host}]" if ":" in host and not host.startswith("[") else host
         self._transport = Transport(f"{scheme}://{host_part}:{self.port}", self.timeout, verify, self.retries)

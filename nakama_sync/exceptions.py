@@ -10,6 +10,9 @@ The tree::
      +-- TransportError            the HTTP request never got an answer: refused, reset, TLS (also ConnectionError)
      +-- SessionError              a token could not be read, or a session cannot be refreshed
      +-- ReentrantPollError        poll() was called from inside a handler (also a RuntimeError)
+     +-- UsageError                a call made in a state or on a thread where it cannot work (also a RuntimeError)
+     |    +-- AlreadyConnected     connect() on a socket that is connected, connecting or reconnecting
+     +-- SignalUsedAsBool          ``if socket.closed:`` (a signal) instead of ``socket.is_connected`` (also a TypeError)
      +-- InvalidArgument           a bad argument, refused before anything is sent (also a ValueError)
           +-- InvalidArgumentType  an argument of the wrong type (also a TypeError)
 
@@ -21,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "AlreadyConnected",
     "ApiError",
     "ConnectionClosed",
     "HttpTimeout",
@@ -30,8 +34,10 @@ __all__ = [
     "ReentrantPollError",
     "RequestTimeout",
     "SessionError",
+    "SignalUsedAsBool",
     "SocketError",
     "TransportError",
+    "UsageError",
 ]
 
 
@@ -141,6 +147,34 @@ class ReentrantPollError(NakamaError, RuntimeError):
     Example: ``except ReentrantPollError: ...`` (better: do not call poll() in a handler)
     """
 
+
+class UsageError(NakamaError, RuntimeError):
+    """A call was made in a state, or on a thread, where it cannot work; nothing was done.
+
+    For example ``future.result()`` on the socket's reader thread (it would deadlock), or
+    ``next_event()`` on a socket made with ``use_main_thread=False``. Also a ``RuntimeError``.
+
+    Example: ``except UsageError as exc: print(exc)`` (or ``except RuntimeError``)
+    """
+
+
+class AlreadyConnected(UsageError):
+    """``Socket.connect()`` was called on a socket that is connected, connecting or reconnecting.
+
+    ``close()`` it first, or check ``socket.is_connected``. Also a ``RuntimeError``.
+
+    Example: ``if not socket.is_connected: socket.connect(session)``
+    """
+
+
+class SignalUsedAsBool(NakamaError, TypeError):
+    """A socket signal (``socket.closed``, ``socket.connected``, ...) was tested as a bool.
+
+    A signal is an object you connect handlers to, so it would always be true: use the properties
+    ``socket.is_connected`` / ``socket.is_reconnecting`` instead. Also a ``TypeError``.
+
+    Example: ``if socket.is_connected: ...`` (not ``if socket.connected: ...``)
+    """
 
 
 class InvalidArgument(NakamaError, ValueError):

@@ -36,7 +36,7 @@ from ._socket_pump import EventPump
 from ._socket_realtime import _RealtimeRequests
 from ._socket_reconnect import Reconnector, refresh_session
 from ._socket_requests import Outbox, RequestTable
-from .exceptions import ConnectionClosed, NakamaError, SessionError
+from .exceptions import AlreadyConnected, ConnectionClosed, SessionError
 from .models.realtime import SocketClosed, SocketConnected
 
 if TYPE_CHECKING:
@@ -223,8 +223,8 @@ class Socket(_RealtimeRequests, _PartyRequests):
         Raises :class:`SessionError` if the session has expired (refresh it first), :class:`ApiError`
         when the server refuses the upgrade (401 "Missing or invalid token"), :class:`TransportError`
         when it cannot be reached (refused, TLS failure; :class:`HttpTimeout` after ``connect_timeout``),
-        :class:`ConnectionClosed` when ``close()`` was called meanwhile, :class:`NakamaError` if already
-        connected (or reconnecting). ``connected`` fires once it is open. The socket keeps ``session``
+        :class:`ConnectionClosed` when ``close()`` was called meanwhile, :class:`AlreadyConnected` (a
+        ``RuntimeError``) if already connected, connecting or reconnecting. ``connected`` fires once it is open. The socket keeps ``session``
         to reconnect (and refreshes it in place through the client when it has expired).
         Example: ``socket.connect(session, appear_online=False)``. Any thread.
         """
@@ -238,7 +238,8 @@ class Socket(_RealtimeRequests, _PartyRequests):
             raise SessionError("the session has expired: refresh it (client.session_refresh) before connecting")
         with self._state_lock:
             if self._connecting or self.is_connected or self.is_reconnecting:
-                raise NakamaError("the socket is already connected (or connecting); close() it first")
+                raise AlreadyConnected("the socket is already connected (or connecting, or reconnecting): "
+                                       "close() it first")
             self._connecting = True
             self._closing.clear()
             self._session = session
@@ -325,7 +326,8 @@ class Socket(_RealtimeRequests, _PartyRequests):
         are run first. ``timeout`` works as in :meth:`poll` (``None`` returns at once on a closed socket
         with nothing queued).
         Example: ``while (event := socket.next_event()) is not None: if isinstance(event, MatchData): ...``
-        Thread: the game's thread, not inside a handler. Needs ``use_main_thread=True``.
+        Thread: the game's thread, not inside a handler. Needs ``use_main_thread=True`` (else it raises
+        :class:`UsageError`, a ``RuntimeError``).
         """
         return self._pump.next_event(timeout)
 

@@ -1,4 +1,6 @@
-"""Models: the matchmaker and parties (see nakama_sync.models and PROTOCOL.md §3.4, §3.5, §7.5, §7.6).
+"""Models: the matchmaker and parties (see nakama_sync.models; Nakama's guides:
+https://heroiclabs.com/docs/nakama/concepts/multiplayer/matchmaker/ and
+https://heroiclabs.com/docs/nakama/concepts/parties/).
 
 Every model is immutable; any thread may read it.
 """

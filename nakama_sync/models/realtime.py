@@ -1,5 +1,5 @@
 """Models of the realtime socket: presences, matches, chat, status, streams, RPC, notifications, and the
-socket's own lifecycle events (PROTOCOL.md §3.3–3.5).
+socket's own lifecycle events (Nakama's realtime guides: https://heroiclabs.com/docs/nakama/concepts/multiplayer/).
 
 The socket reads them from the wire with its strict codec (``nakama_sync._socket_codec``, hand-written
 readers for the hot ``match_data`` path); ``Model.from_wire`` stays the lenient reader of the HTTP API.
@@ -65,8 +65,12 @@ class UserPresence(Model):
 class Match(Model):
     """A realtime match, as returned by ``create_match`` / ``join_match``.
 
-    Example: ``match = socket.create_match(); print(match.match_id)``. ``presences`` lists the others
-    (see PROTOCOL.md §7.2 for how ``size`` is counted); ``self_presence`` is you.
+    Example: ``match = socket.create_match(); print(match.match_id)``. ``self_presence`` is you;
+    ``presences`` lists the others. How Nakama counts ``size``: a new unnamed match from ``create_match``
+    has size 1 and no presences; joining a match you are not in gives the number of *other* members
+    (you not counted); joining a match you are already in (or creating a named one that exists) counts
+    everyone, you included, and then ``presences`` includes you too. A match joined through a
+    matchmaker token that nobody joined yet comes with size 0 and no presences.
     """
 
     match_id: str = ""
