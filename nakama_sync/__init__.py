@@ -13,6 +13,8 @@ Example::
 import logging as _logging
 
 from . import models
+from ._events import EventHandler, SessionHandler, SessionSignal, SocketEvent, StrongSignal
+from ._future import SocketFuture
 from ._version import __version__
 from .client import DEFAULT_RETRIES, DEFAULT_TIMEOUT, Client, HttpFuture, RetryConfig
 from .exceptions import (
@@ -41,7 +43,7 @@ __all__ = [
     "DEFAULT_RETRIES", "DEFAULT_TIMEOUT",
     "Account", "AccountDevice", "AlreadyConnected", "ApiError", "ApiMatch", "Channel", "ChannelMessage", "ChannelMessageAck",
     "ChannelMessageList", "ChannelPresenceEvent", "ChannelType", "Client", "ConnectionClosed",
-    "DeleteStorageObjectId", "Friend", "FriendList", "FriendOfFriend", "FriendState",
+    "DeleteStorageObjectId", "EventHandler", "Friend", "FriendList", "FriendOfFriend", "FriendState",
     "FriendsOfFriendsList", "Group", "GroupList", "GroupUser", "GroupUserList", "GroupUserState",
     "HttpFuture",
     "HttpTimeout",
@@ -53,11 +55,11 @@ __all__ = [
     "PartyMatchmakerTicket", "PartyPresenceEvent", "PartyUpdate", "ReadStorageObjectId", "ReconnectPolicy",
     "ReentrantPollError", "RequestTimeout",
     "RetryConfig",
-    "Rpc", "Session", "SessionError", "SignalUsedAsBool", "Socket", "SocketClosed",
-    "SocketConnected", "SocketError", "SocketErrorEvent", "SocketReconnected", "SocketReconnecting", "SortOrder", "Status", "StatusPresenceEvent",
+    "Rpc", "Session", "SessionError", "SessionHandler", "SessionSignal", "SignalUsedAsBool", "Socket", "SocketClosed",
+    "SocketConnected", "SocketError", "SocketErrorEvent", "SocketEvent", "SocketFuture", "SocketReconnected", "SocketReconnecting", "SortOrder", "Status", "StatusPresenceEvent",
     "StorageObject", "StorageObjectAck", "StorageObjectAcks", "StorageObjectList", "StorageObjects",
     "StoragePermissionRead", "StoragePermissionWrite", "StoreEnvironment", "StoreProvider", "Stream",
-    "StreamData", "StreamPresenceEvent", "SubscriptionList", "Tournament", "TournamentList",
+    "StreamData", "StreamPresenceEvent", "StrongSignal", "SubscriptionList", "Tournament", "TournamentList",
     "TournamentRecordList", "TransportError", "UsageError", "User", "UserGroup", "UserGroupList", "UserPresence", "Users",
     "ValidatePurchaseResponse", "ValidateSubscriptionResponse", "ValidatedPurchase",
     "ValidatedSubscription", "WriteStorageObject", "__version__", "models"

@@ -17,7 +17,7 @@ from ._client_party import _PartyApi
 from ._client_pump import HttpFuture, _Pump, _WorkerPool, on_worker_thread
 from ._client_social import _SocialApi
 from ._client_storage import _StorageApi
-from ._events import StrongSignal
+from ._events import SessionSignal
 from ._transport import DEFAULT_RETRIES, DEFAULT_TIMEOUT, RetryConfig, Transport
 from .exceptions import InvalidArgument, InvalidArgumentType, SessionError
 from .session import Session
@@ -95,7 +95,7 @@ class Client(_AccountApi, _SocialApi, _StorageApi, _LeaderboardApi, _ChatApi, _M
         self.retries = retries if retries is not None else DEFAULT_RETRIES
         self.on_session_refreshed = on_session_refreshed
         #: Signal sent after an automatic refresh: ``handler(client, session=session)`` (held strongly).
-        self.session_refreshed = StrongSignal("Client.session_refreshed", keyword="session")
+        self.session_refreshed = SessionSignal("Client.session_refreshed")
         scheme = "https" if self.ssl else "http"
         host_part = f"[{host}]" if ":" in host and not host.startswith("[") else host
         self._transport = Transport(f"{scheme}://{host_part}:{self.port}", self.timeout, verify, self.retries)

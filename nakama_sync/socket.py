@@ -20,12 +20,11 @@ import logging
 import ssl as _ssl
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import quote
 
-import blinker
-
-from ._events import SIGNAL_NAMES, StrongSignal
+from ._events import SIGNAL_NAMES, SocketEvent, SocketSignals, StrongSignal
 from ._future import SocketFuture
 from ._reconnect import ReconnectPolicy, _RestoreResult, _Tracker
 from ._reconnect import _restore as _restore_snapshot
@@ -40,7 +39,7 @@ from .exceptions import AlreadyConnected, ConnectionClosed, SessionError
 from .models.realtime import SocketClosed, SocketConnected
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
     from .client import Client
     from .session import Session
@@ -49,13 +48,15 @@ __all__ = ["ReconnectPolicy", "Socket", "SocketFuture", "StrongSignal"]
 
 log = logging.getLogger("nakama_sync.socket")
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 _GOODBYE = 1000
 #: Close reasons with code 1000 that are not goodbyes: Nakama kicks a consumer that falls behind, and
 #: uses 1000 for read timeouts too. After these the socket reconnects.
 _KICKS = ("queue full", "timeout", "timed out", "error reading", "read deadline")
 
 
-class Socket(_RealtimeRequests, _PartyRequests):
+class Socket(SocketSignals, _RealtimeRequests, _PartyRequests):
     """A realtime connection to Nakama. Make one with ``client.create_socket()``.
 
     Example::
@@ -103,27 +104,6 @@ class Socket(_RealtimeRequests, _PartyRequests):
     ``next_event()`` on one thread at a time (the game's). ``connect()`` from any thread, once at a time.
     """
 
-    connected: blinker.Signal
-    closed: blinker.Signal
-    reconnecting: blinker.Signal
-    reconnected: blinker.Signal
-    received_error: blinker.Signal
-    received_channel_message: blinker.Signal
-    received_channel_presence: blinker.Signal
-    received_matchmaker_matched: blinker.Signal
-    received_match_state: blinker.Signal
-    received_match_presence: blinker.Signal
-    received_notification: blinker.Signal
-    received_party: blinker.Signal
-    received_party_close: blinker.Signal
-    received_party_data: blinker.Signal
-    received_party_join_request: blinker.Signal
-    received_party_leader: blinker.Signal
-    received_party_matchmaker_ticket: blinker.Signal
-    received_party_presence: blinker.Signal
-    received_status_presence: blinker.Signal
-    received_stream_presence: blinker.Signal
-    received_stream_state: blinker.Signal
 
     def __init__(self, client: Client, use_main_thread: bool = True, *, request_timeout: float = 10.0,
                  heartbeat_interval: float | None = 10.0, heartbeat_timeout: float = 10.0, lang: str = "en",
@@ -166,9 +146,9 @@ class Socket(_RealtimeRequests, _PartyRequests):
         self.max_frame_objects = int(max_frame_objects)
         self.reconnect_policy = policy
         self.send_buffer = int(send_buffer)
-        self._signals: dict[str, StrongSignal] = {}
+        self._signals: dict[str, StrongSignal[Any]] = {}
         for name in SIGNAL_NAMES:
-            signal = StrongSignal(f"Socket.{name}")
+            signal: StrongSignal[Any] = StrongSignal(f"Socket.{name}")
             self._signals[name] = signal
             setattr(self, name, signal)
         self._pump = EventPump(self, self._signals["received_error"], use_main_thread=use_main_thread,
@@ -319,7 +299,7 @@ class Socket(_RealtimeRequests, _PartyRequests):
         """
         return self._pump.poll(timeout, max_events)
 
-    def next_event(self, timeout: float | None = 0.0) -> Any:
+    def next_event(self, timeout: float | None = 0.0) -> SocketEvent | None:
         """Pull style: return the next event model (or ``None`` if none came within ``timeout``).
 
         The event is returned *instead of* being sent to the signals. Future callbacks queued before it
@@ -329,9 +309,10 @@ class Socket(_RealtimeRequests, _PartyRequests):
         Thread: the game's thread, not inside a handler. Needs ``use_main_thread=True`` (else it raises
         :class:`UsageError`, a ``RuntimeError``).
         """
-        return self._pump.next_event(timeout)
+        event: SocketEvent | None = self._pump.next_event(timeout)
+        return event
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[SocketEvent]:
         """Iterate over the events queued now, without blocking: ``for event in socket: ...``.
 
         Same rules as :meth:`next_event` (events are not sent to the signals). Thread: the game's thread.
@@ -342,7 +323,11 @@ class Socket(_RealtimeRequests, _PartyRequests):
                 return
             yield event
 
-    def on(self, signal_name: str, handler: Callable[..., Any] | None = None) -> Any:
+    @overload
+    def on(self, signal_name: str, handler: None = None) -> Callable[[_F], _F]: ...
+    @overload
+    def on(self, signal_name: str, handler: _F) -> _F: ...
+    def on(self, signal_name: str, handler: _F | None = None) -> _F | Callable[[_F], _F]:
         """Connect ``handler(sender, event)`` to the signal named ``signal_name`` (strongly); returns it.
 
         Also a decorator: ``@socket.on("received_match_state")``. Example:
@@ -353,7 +338,7 @@ class Socket(_RealtimeRequests, _PartyRequests):
         if signal is None:
             raise ValueError(f"unknown socket signal {signal_name!r}; one of {', '.join(SIGNAL_NAMES)}")
         if handler is None:
-            def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+            def decorate(fn: _F) -> _F:
                 signal.connect(fn, weak=False)
                 return fn
             return decorate
