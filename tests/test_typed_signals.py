@@ -108,24 +108,22 @@ def run(socket: nakama_sync.Socket) -> None:
     socket.received_match_state.connect(lambda sender: None)  # error
 ''',
     "session_keyword": '''
-def on_session(sender: Any, event: nakama_sync.Session) -> None:
-    print(event)
-
-
 def run(client: nakama_sync.Client) -> None:
-    client.session_refreshed.connect(on_session)  # error
+    @client.session_refreshed.connect  # error
+    def on_session(sender: Any, event: nakama_sync.Session) -> None:
+        print(event)
 ''',
     "next_event_not_any": '''
 def run(socket: nakama_sync.Socket) -> None:
     x: int = socket.next_event()  # error
 ''',
-    "on_returns_the_handler": '''
-def on_state(sender: Any, event: nakama_sync.MatchData) -> None:
-    print(event)
-
-
+    "on_keeps_the_handler_type": '''
 def run(socket: nakama_sync.Socket) -> None:
-    x: int = socket.on("received_match_state", on_state)  # error
+    @socket.on("received_match_state")
+    def on_state(sender: Any, event: nakama_sync.MatchData) -> None:
+        print(event)
+
+    x: int = on_state  # error
 ''',
 }
 HEADER = "from typing import Any\n\nimport nakama_sync\n\n"
