@@ -96,12 +96,13 @@ def run(socket: nakama_sync.Socket) -> None:
         print(event)
 ''',
     "second_parameter_not_event": '''
-def on_state(sender: Any, msg: nakama_sync.MatchData) -> None:
-    print(msg)
+class Game:
+    def on_state(self, sender: Any, msg: nakama_sync.MatchData) -> None:
+        print(msg)
 
 
-def run(socket: nakama_sync.Socket) -> None:
-    socket.received_match_state.connect(on_state)  # error
+def run(socket: nakama_sync.Socket, game: Game) -> None:
+    socket.received_match_state.connect(game.on_state, sender=socket)  # error
 ''',
     "one_argument": '''
 def run(socket: nakama_sync.Socket) -> None:
