@@ -110,9 +110,7 @@ def run(socket: nakama_sync.Socket) -> None:
 ''',
     "session_keyword": '''
 def run(client: nakama_sync.Client) -> None:
-    @client.session_refreshed.connect  # error
-    def on_session(sender: Any, event: nakama_sync.Session) -> None:
-        print(event)
+    client.session_refreshed.connect(lambda sender, event: print(event))  # error
 ''',
     "next_event_not_any": '''
 def run(socket: nakama_sync.Socket) -> None:
