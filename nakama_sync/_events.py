@@ -1,6 +1,8 @@
 """The one table of socket signals: each signal's name and the type of event it carries.
 
-Read by the Socket (which makes one :class:`StrongSignal` per entry), by the engine bridges
+The table is :class:`SocketSignals` (typed declarations that ``Socket`` inherits, so type checkers see
+each signal's event type); ``SIGNALS`` is read from it. Read by the Socket (which makes one
+:class:`StrongSignal` per entry), by the engine bridges
 (``nakama_sync.integrations``) and by the docs. Which pushed envelope feeds which signal is in
 ``_socket_codec.EVENTS``. Thread safety: constants; any thread.
 """

@@ -92,7 +92,8 @@ class Socket(SocketSignals, _RealtimeRequests, _PartyRequests):
     the oldest event is dropped, ``dropped_events`` counts them, and ``received_error`` gets one event of
     kind ``"queue_overflow"`` per overflow episode) or ``"close"`` (the socket closes, reason says why).
 
-    Signals (blinker, strong references by default, see :class:`StrongSignal`): ``connected``,
+    Signals (blinker, strong references by default; each a :class:`StrongSignal` generic in its event type,
+    declared in ``_events.SocketSignals``, so mypy checks a handler's ``event`` type): ``connected``,
     ``closed`` (once per ``connect()``: when the game closes the socket, or the connection ends and is
     not reconnected; a :class:`SocketClosed`), ``reconnecting``, ``reconnected``, ``received_error``, and one per
     pushed event: ``received_match_state``, ``received_match_presence``, ``received_channel_message``,
