@@ -216,6 +216,16 @@ def _ws_url(target: Target, token: str) -> str:
     return f"ws://{target.host}:{target.port}/ws?token={token}"
 
 
+def _close(ws: websocket.WebSocket) -> None:
+    """Close a raw socket for sure: websocket-client's close() returns at once, leaving the TCP socket open
+    for the garbage collector, when the connection is no longer "connected" (its close frame was sent, as
+    recv() does on reading the server's close frame); shutdown() closes the TCP socket in every case."""
+    try:
+        ws.close(timeout=2)
+    finally:
+        ws.shutdown()
+
+
 def _upgrade_status(target: Target, token: str) -> int:
     """101 when /ws accepts the token (the socket is closed again at once), else the refusal's status."""
     try:
@@ -223,7 +233,7 @@ def _upgrade_status(target: Target, token: str) -> int:
     except websocket.WebSocketBadStatusException as exc:
         assert exc.resp_body is None or b"Missing or invalid token" in exc.resp_body, exc.resp_body
         return int(exc.status_code)
-    ws.close()
+    _close(ws)
     return 101
 
 
@@ -282,7 +292,7 @@ def test_a_socket_open_before_logout_everywhere_stays_open(world: World, quiet_s
         ws.send(json.dumps({"cid": "1", "ping": {}}))
         assert json.loads(ws.recv()) == {"cid": "1", "pong": {}}
     finally:
-        ws.close()
+        _close(ws)
 
 
 def test_logging_out_one_token_still_opens_a_socket(world: World, quiet_server: None) -> None:
@@ -329,7 +339,7 @@ def test_deleting_the_account_closes_its_socket_and_refuses_new_ones(world: Worl
         assert _bearer(world, token, "DELETE", "/v2/account").status == 200
         assert _wait_closed(ws) in (1000, None)
     finally:
-        ws.close()
+        _close(ws)
     older = _issued_earlier(world, token)
     assert _upgrade_status(world.target, older) == 401
     assert _bearer(world, older, "GET", "/v2/account").status == 401
@@ -350,7 +360,7 @@ def test_following_a_name_with_a_nul_is_nakamas_runtime_error(world: World, quie
         ws.send(json.dumps({"cid": "4", "ping": {}}))
         assert json.loads(ws.recv()) == {"cid": "4", "pong": {}}
     finally:
-        ws.close()
+        _close(ws)
 
 
 @pytest.mark.parametrize("body", [{}, {"data": "x"}], ids=["empty", "with data"])
@@ -368,7 +378,7 @@ def test_a_client_sending_stream_data_is_closed(world: World, quiet_server: None
                 break
             replies.append(json.loads(data))
     finally:
-        ws.close()
+        _close(ws)
     assert data == (1000).to_bytes(2, "big") + b"error processing message"
     assert replies in ([], [{"cid": "1", "error": {"code": 1, "message": "Unrecognized message."}}])
 
