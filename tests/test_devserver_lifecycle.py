@@ -1,6 +1,7 @@
 """DevServer lifecycle: port 0, start/stop twice, stop from another thread, file database, the CLI."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -84,6 +86,41 @@ def test_restart_keeps_logouts(tmp_path: Path) -> None:
         with pytest.raises(nakama_sync.ApiError) as exc:
             client.get_account(session)
         assert exc.value.status_code == 401
+
+
+def _open_files_under(folder: Path) -> list[str]:
+    """The files under ``folder`` this process holds open (Linux's /proc/self/fd)."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            path = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue   # closed meanwhile
+        if path.startswith(str(folder)):
+            found.append(path)
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="reads the open files in Linux's /proc/self/fd")
+@pytest.mark.parametrize("case", ["missing certificate", "not a database", "busy port"])
+def test_a_server_that_fails_to_start_keeps_no_file_open(tmp_path: Path, case: str) -> None:
+    db = tmp_path / "nakama.db"
+    options: dict[str, Any] = {"database": str(db)}
+    with contextlib.ExitStack() as stack:
+        port = 0
+        if case == "missing certificate":
+            options.update(ssl_certificate=str(tmp_path / "missing.pem"),
+                           ssl_private_key=str(tmp_path / "missing.key"))
+        elif case == "not a database":
+            db.write_bytes(b"notes, not a database\n" * 100)
+        else:
+            port = stack.enter_context(socket.create_server(("127.0.0.1", 0))).getsockname()[1]
+        server = DevServer(port=port, **options)
+        with pytest.raises(Exception, match="failed to start"):
+            server.start()
+    assert not server.running
+    # the server (its start error) is still referenced: an unclosed database would still be open here
+    assert _open_files_under(tmp_path) == []
 
 
 def _free_port() -> int:

@@ -19,14 +19,18 @@ class Database:
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
         self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        if path != ":memory:":
-            self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " component TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (component, version))"
-        )
+        try:   # a file that is not a database fails here: it must not stay open
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if path != ":memory:":
+                self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " component TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (component, version))"
+            )
+        except BaseException:
+            self.conn.close()
+            raise
         self._pending: dict[str, list[str]] = {}
 
     def register(self, component: str, migrations: list[str]) -> None:

@@ -387,6 +387,27 @@ class DevServer:
     async def _serve(self) -> None:
         self._stop_event = asyncio.Event()
         hub = Hub(self.config, server=self)
+        try:
+            runner = await self._listen(hub)
+        except BaseException:
+            hub.db.close()   # a server that failed to start keeps no database open
+            raise
+        self.hub = hub
+        self._ready.set()
+        try:
+            await self._stop_event.wait()
+        finally:
+            hub.shutting_down = True
+            hub.matches.authoritative.shutdown()  # type: ignore[attr-defined]
+            for session in list(hub.sessions.values()):
+                session.close("server shutting down", code=1001)
+            await runner.shutdown()
+            await runner.cleanup()
+            hub.db.close()
+            self.hub = None
+
+    async def _listen(self, hub: Hub) -> web.AppRunner:
+        """Install every module on ``hub`` and listen; the runner is cleaned up when that fails."""
         hub.conditions = NetworkShaper(hub, self._network)
         for name in _MODULES:
             importlib.import_module(f"{__package__}.{name}").install(hub)  # type: ignore[attr-defined]
@@ -402,35 +423,22 @@ class DevServer:
         runner = web.AppRunner(app, access_log=None, handle_signals=False, max_line_size=AIOHTTP_LINE_LIMIT,
                                max_field_size=AIOHTTP_LINE_LIMIT)
         await runner.setup()
-        ssl_context = None
-        if self.config.ssl_certificate:
-            ssl_context = _ssl.create_default_context(_ssl.Purpose.CLIENT_AUTH)
-            ssl_context.load_cert_chain(self.config.ssl_certificate, self.config.ssl_private_key)
-        site = web.TCPSite(runner, self.config.host, self._requested_port, ssl_context=ssl_context,
-                           reuse_address=True)
         try:
+            ssl_context = None
+            if self.config.ssl_certificate:
+                ssl_context = _ssl.create_default_context(_ssl.Purpose.CLIENT_AUTH)
+                ssl_context.load_cert_chain(self.config.ssl_certificate, self.config.ssl_private_key)
+            site = web.TCPSite(runner, self.config.host, self._requested_port, ssl_context=ssl_context,
+                               reuse_address=True)
             await site.start()
         except BaseException:
             await runner.cleanup()
-            hub.db.close()
             raise
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []
         if sockets:
             self.port = sockets[0].getsockname()[1]
-        self.hub = hub
-        self._ready.set()
-        try:
-            await self._stop_event.wait()
-        finally:
-            hub.shutting_down = True
-            hub.matches.authoritative.shutdown()  # type: ignore[attr-defined]
-            for session in list(hub.sessions.values()):
-                session.close("server shutting down", code=1001)
-            await runner.shutdown()
-            await runner.cleanup()
-            hub.db.close()
-            self.hub = None
+        return runner
 
 
 async def _root(request: web.Request) -> web.Response:
