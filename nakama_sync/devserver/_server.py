@@ -439,7 +439,8 @@ async def _root(request: web.Request) -> web.Response:
 
 @web.middleware
 async def _routing_errors(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
-    """Unknown paths and methods answer as grpc-gateway does (PROTOCOL.md §1.4)."""
+    """Unknown paths and methods answer as grpc-gateway does: 404 ``{"code":5,"message":"Not Found"}``,
+    501 ``{"code":12,"message":"Method Not Allowed"}``."""
     try:
         return await handler(request)
     except web.HTTPNotFound:
