@@ -41,7 +41,7 @@ _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 __all__ = [
     "DEFAULT_RETRIES", "DEFAULT_TIMEOUT",
-    "Account", "AccountDevice", "AlreadyConnected", "ApiError", "ApiMatch", "Channel", "ChannelMessage", "ChannelMessageAck",
+    "Account", "AccountDevice", "AlreadyConnected", "ApiError", "ApiMatch", "Channel", "ChannelMessage", "ChannelMessageAck", "ChannelMessageCode",
     "ChannelMessageList", "ChannelPresenceEvent", "ChannelType", "Client", "ConnectionClosed",
     "DeleteStorageObjectId", "EventHandler", "Friend", "FriendList", "FriendOfFriend", "FriendState",
     "FriendsOfFriendsList", "Group", "GroupList", "GroupUser", "GroupUserList", "GroupUserState",
@@ -50,7 +50,7 @@ __all__ = [
     "InvalidArgument", "InvalidArgumentType",
     "LeaderboardRecord", "LeaderboardRecordList", "LostItem", "Match", "MatchData", "MatchList",
     "MatchPresenceEvent", "MatchmakerCompletionStats", "MatchmakerMatched", "MatchmakerStats",
-    "MatchmakerTicket", "MatchmakerUser", "Model", "NakamaError", "Notification", "NotificationList",
+    "MatchmakerTicket", "MatchmakerUser", "Model", "NakamaError", "Notification", "NotificationCode", "NotificationList",
     "Operator", "Party", "PartyClose", "PartyData", "PartyJoinRequest", "PartyLeader", "PartyList",
     "PartyMatchmakerTicket", "PartyPresenceEvent", "PartyUpdate", "ReadStorageObjectId", "ReconnectPolicy",
     "ReentrantPollError", "RequestTimeout",
@@ -59,7 +59,7 @@ __all__ = [
     "SocketConnected", "SocketError", "SocketErrorEvent", "SocketEvent", "SocketFuture", "SocketReconnected", "SocketReconnecting", "SortOrder", "Status", "StatusPresenceEvent",
     "StorageObject", "StorageObjectAck", "StorageObjectAcks", "StorageObjectList", "StorageObjects",
     "StoragePermissionRead", "StoragePermissionWrite", "StoreEnvironment", "StoreProvider", "Stream",
-    "StreamData", "StreamPresenceEvent", "StrongSignal", "SubscriptionList", "Tournament", "TournamentList",
+    "StreamData", "StreamMode", "StreamPresenceEvent", "StrongSignal", "SubscriptionList", "Tournament", "TournamentList",
     "TournamentRecordList", "TransportError", "UsageError", "User", "UserGroup", "UserGroupList", "UserPresence", "Users",
     "ValidatePurchaseResponse", "ValidateSubscriptionResponse", "ValidatedPurchase",
     "ValidatedSubscription", "WriteStorageObject", "__version__", "models"

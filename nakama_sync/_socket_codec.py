@@ -25,7 +25,7 @@ from typing import Any
 
 from . import _wire
 from .exceptions import SocketError
-from .models._base import Model, _strip_optional
+from .models._base import Model, _strip_optional, code_enum, enum_or_int
 from .models.party import (
     MatchmakerMatched,
     MatchmakerTicket,
@@ -170,6 +170,9 @@ def _field_decoder(tp: Any, json_text: bool) -> Decoder | None:
         return _bool
     if tp is int:
         return _int
+    codes = code_enum(tp)
+    if codes is not None:   # a code: its enum member, or the int when it is newer than this library
+        return lambda value: enum_or_int(codes, _int(value))
     if tp is float:
         return _float
     if tp is bytes:

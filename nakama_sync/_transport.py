@@ -106,7 +106,8 @@ NO_RETRY = RetryConfig(max_attempts=1)
 
 
 def encode_query(query: Mapping[str, Any] | None) -> list[tuple[str, str]]:
-    """A query mapping as (key, value) pairs: None dropped, bools as true/false, lists repeat the key."""
+    """A query mapping as (key, value) pairs: None dropped, bools as true/false, codes (IntEnum) as their
+    number, lists repeat the key."""
     pairs: list[tuple[str, str]] = []
     if not query:
         return pairs
@@ -117,6 +118,8 @@ def encode_query(query: Mapping[str, Any] | None) -> list[tuple[str, str]]:
                 continue
             if isinstance(item, bool):
                 pairs.append((key, "true" if item else "false"))
+            elif isinstance(item, int):   # an IntEnum code too: str() of one is its name on Python 3.10
+                pairs.append((key, str(int(item))))
             else:
                 pairs.append((key, str(item)))
     return pairs

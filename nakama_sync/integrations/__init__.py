@@ -17,21 +17,21 @@ from typing import Any
 from .._events import SIGNAL_NAMES
 from ..exceptions import InvalidArgument, InvalidArgumentType
 
-__all__ = ["SOCKET_SIGNALS", "check_poll_options", "check_signal_names"]
+__all__ = ["SOCKET_SIGNALS"]
 
 #: The socket signals both integrations forward by default: every signal of a Socket, read from the one
 #: signal table (``nakama_sync._events.SIGNALS``), so ``reconnecting``/``reconnected`` are included.
 SOCKET_SIGNALS: tuple[str, ...] = SIGNAL_NAMES
 
 
-def check_signal_names(socket: Any, signals: Iterable[str] | None) -> tuple[str, ...]:
+def _check_signal_names(socket: Any, signals: Iterable[str] | None) -> tuple[str, ...]:
     """The signal names a bridge should connect to: ``signals``, or every one, checked against ``socket``.
 
     Raises :class:`~nakama_sync.InvalidArgumentType` when ``socket`` is not a socket or ``signals`` is
     a single string (or holds a non-string), :class:`~nakama_sync.InvalidArgument` naming an unknown
     signal. Nothing is connected. Any thread.
 
-    Example: ``check_signal_names(socket, ["received_match_state"]) == ("received_match_state",)``
+    Example: ``_check_signal_names(socket, ["received_match_state"]) == ("received_match_state",)``
     """
     if not all(hasattr(getattr(socket, name, None), "connect") for name in SOCKET_SIGNALS):
         raise InvalidArgumentType(f"socket must be a nakama_sync.Socket, not {type(socket).__name__}")
@@ -50,14 +50,14 @@ def check_signal_names(socket: Any, signals: Iterable[str] | None) -> tuple[str,
     return names
 
 
-def check_poll_options(timeout: float, max_events: int | None) -> None:
+def _check_poll_options(timeout: float, max_events: int | None) -> None:
     """Refuse a bad ``timeout`` / ``max_events`` for ``socket.poll()`` before a bridge stores or uses them.
 
     ``timeout`` is a number of seconds >= 0 (bridges never wait forever); ``max_events`` is None (all)
     or an int >= 1. Raises :class:`~nakama_sync.InvalidArgumentType` / :class:`~nakama_sync.InvalidArgument`
     naming the argument. Any thread.
 
-    Example: ``check_poll_options(0.0, None)`` returns None.
+    Example: ``_check_poll_options(0.0, None)`` returns None.
     """
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise InvalidArgumentType(f"the poll timeout must be a number of seconds, not {type(timeout).__name__}")

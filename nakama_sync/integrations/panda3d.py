@@ -29,7 +29,7 @@ from typing import Any
 from direct.task import Task
 
 from ..exceptions import ConnectionClosed, InvalidArgumentType
-from . import check_poll_options, check_signal_names
+from . import _check_poll_options, _check_signal_names
 
 __all__ = ["SocketTask", "attach_socket", "event_name"]
 
@@ -75,8 +75,8 @@ class SocketTask:
     def __init__(self, socket: Any, task_mgr: Any = None, messenger: Any = None, prefix: str = "nakama-",
                  signals: Iterable[str] | None = None, sort: int = -50, max_events: int | None = None,
                  poll_timeout: float = 0.0) -> None:
-        names = check_signal_names(socket, signals)
-        check_poll_options(poll_timeout, max_events)
+        names = _check_signal_names(socket, signals)
+        _check_poll_options(poll_timeout, max_events)
         if not isinstance(prefix, str):
             raise InvalidArgumentType(f"prefix must be a str, not {type(prefix).__name__}")
         if task_mgr is None:

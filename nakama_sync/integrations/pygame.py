@@ -43,7 +43,7 @@ from typing import Any
 import pygame
 
 from ..exceptions import InvalidArgumentType, UsageError
-from . import check_poll_options, check_signal_names
+from . import _check_poll_options, _check_signal_names
 
 __all__ = ["NAKAMA_EVENT", "PygameBridge"]
 
@@ -83,7 +83,7 @@ class PygameBridge:
         if event_type is not None and (isinstance(event_type, bool) or not isinstance(event_type, int)):
             raise InvalidArgumentType(f"event_type must be a pygame event type (an int), not "
                                       f"{type(event_type).__name__}")
-        names = check_signal_names(socket, signals)
+        names = _check_signal_names(socket, signals)
         self.socket = socket
         self.event_type: int = NAKAMA_EVENT if event_type is None else event_type
         self._pending: collections.deque[pygame.event.Event] = collections.deque()
@@ -115,7 +115,7 @@ class PygameBridge:
         or ``max_events`` raises :class:`~nakama_sync.InvalidArgument` (or its ``...Type`` subclass);
         a pygame shut down meanwhile raises :class:`~nakama_sync.UsageError`. Bound: ``timeout``.
         """
-        check_poll_options(timeout, max_events)
+        _check_poll_options(timeout, max_events)
         self._flush()
         return int(self.socket.poll(timeout=timeout, max_events=max_events) or 0)
 

@@ -68,12 +68,29 @@ def _strip_optional(tp: Any) -> Any:
     return tp
 
 
-def _enum_or_int(codes: type[IntEnum], raw: Any) -> int:
-    value = _wire.int64(raw)
+def code_enum(tp: Any) -> type[IntEnum] | None:
+    """The IntEnum of a code field typed ``Codes``, ``Codes | int`` or ``Codes | None``; else None."""
+    tp = _strip_optional(tp)
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not int and a is not type(None)]
+        if len(args) != 1:
+            return None
+        tp = args[0]
+    if isinstance(tp, type) and issubclass(tp, IntEnum):
+        return tp
+    return None
+
+
+def enum_or_int(codes: type[IntEnum], value: int) -> int:
+    """``codes(value)``, or ``value`` itself when it is a code newer than this library."""
     try:
         return codes(value)
-    except ValueError:   # a code newer than this library: keep the number
+    except ValueError:
         return value
+
+
+def _enum_or_int(codes: type[IntEnum], raw: Any) -> int:
+    return enum_or_int(codes, _wire.int64(raw))
 
 
 def _converter(tp: Any, json_text: bool) -> Callable[[Any], Any] | None:
@@ -84,8 +101,9 @@ def _converter(tp: Any, json_text: bool) -> Callable[[Any], Any] | None:
     origin = typing.get_origin(tp)
     if tp is int:
         return _wire.int64
-    if isinstance(tp, type) and issubclass(tp, IntEnum):   # a code: its enum member, or the int if unknown
-        return functools.partial(_enum_or_int, tp)
+    codes = code_enum(tp)
+    if codes is not None:   # a code: its enum member, or the int if unknown
+        return functools.partial(_enum_or_int, codes)
     if tp is float:
         return float
     if tp is bytes:
