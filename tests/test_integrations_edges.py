@@ -8,7 +8,7 @@ SDL's dummy video driver, Panda3D's global task manager and messenger stepped by
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from nakama_sync.exceptions import InvalidArgument, InvalidArgumentType, NakamaE
 
 from ._proxy import FAST, Proxy, proxied, proxy  # noqa: F401
 from .conftest import unique
+from .test_integrations import p3d, pg  # noqa: F401  (the engine fixtures)
 
 DEADLINE = 10.0
 
@@ -34,33 +35,8 @@ def _receivers(socket: nakama_sync.Socket) -> int:
     return sum(len(getattr(socket, name).receivers) for name in SOCKET_SIGNALS)
 
 
-@pytest.fixture
-def pg(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    pygame = pytest.importorskip("pygame")
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
-    pygame.display.init()
-    pygame.display.set_mode((64, 48))
-    try:
-        yield pygame
-    finally:
-        pygame.quit()
-
-
-@pytest.fixture
-def p3d() -> Iterator[Any]:
-    pytest.importorskip("panda3d")
-    from direct.showbase.DirectObject import DirectObject
-    from direct.task.TaskManagerGlobal import taskMgr
-    listener = DirectObject()
-    try:
-        yield taskMgr, listener
-    finally:
-        listener.ignoreAll()
-
-
 # ---- every refusal is typed -------------------------------------------------------------------------
-def test_signal_table_includes_the_reconnect_signals_and_every_socket_signal(client: nakama_sync.Client) -> None:
+def test_signal_table_includes_the_reconnect_signals_and_every_socket_signal() -> None:
     from nakama_sync._events import SIGNALS
     from nakama_sync.integrations import SOCKET_SIGNALS
     assert {"reconnecting", "reconnected"} <= set(SOCKET_SIGNALS)
@@ -80,13 +56,14 @@ def test_pygame_bridge_without_pygame_init_is_a_usage_error(client: nakama_sync.
 
 @pytest.mark.parametrize(("kwargs", "error", "builtin", "text"), [
     ({"signals": ["received_match_state", "no_such_signal"]}, InvalidArgument, ValueError, "no_such_signal"),
-    ({"signals": "received_match_state"}, InvalidArgumentType, TypeError, r"signals=\['received_match_state'\]"),
+    ({"signals": "received_match_state"}, InvalidArgumentType, TypeError,
+     r"signals=\['received_match_state'\]"),
     ({"signals": [7]}, InvalidArgumentType, TypeError, "signal names"),
     ({"event_type": "nakama"}, InvalidArgumentType, TypeError, "event_type"),
 ])
-def test_pygame_bridge_refuses_bad_arguments_typed(pg: Any, client: nakama_sync.Client, kwargs: dict[str, Any],
-                                                   error: type[Exception], builtin: type[Exception],
-                                                   text: str) -> None:
+def test_pygame_bridge_refuses_bad_arguments_typed(
+        pg: Any, client: nakama_sync.Client, kwargs: dict[str, Any], error: type[Exception],  # noqa: F811
+        builtin: type[Exception], text: str) -> None:
     from nakama_sync.integrations.pygame import PygameBridge
     socket = client.create_socket()
     with pytest.raises(error, match=text) as caught:
@@ -95,7 +72,7 @@ def test_pygame_bridge_refuses_bad_arguments_typed(pg: Any, client: nakama_sync.
     assert _receivers(socket) == 0
 
 
-def test_pygame_bridge_refuses_what_is_not_a_socket(pg: Any) -> None:
+def test_pygame_bridge_refuses_what_is_not_a_socket(pg: Any) -> None:  # noqa: F811
     from nakama_sync.integrations.pygame import PygameBridge
     with pytest.raises(InvalidArgumentType, match="nakama_sync.Socket, not Client"):
         PygameBridge(nakama_sync.Client())
@@ -106,7 +83,7 @@ def test_pygame_bridge_refuses_what_is_not_a_socket(pg: Any) -> None:
     ({"timeout": "0"}, InvalidArgumentType), ({"max_events": 0}, InvalidArgument),
     ({"max_events": 1.5}, InvalidArgumentType),
 ])
-def test_pygame_bridge_pump_refuses_bad_poll_options(pg: Any, client: nakama_sync.Client,
+def test_pygame_bridge_pump_refuses_bad_poll_options(pg: Any, client: nakama_sync.Client,  # noqa: F811
                                                      kwargs: dict[str, Any], error: type[Exception]) -> None:
     from nakama_sync.integrations.pygame import PygameBridge
     bridge = PygameBridge(client.create_socket())
@@ -155,8 +132,9 @@ def test_pygame_bridge_after_pygame_quit_is_a_usage_error(client: nakama_sync.Cl
     ({"poll_timeout": -0.5}, InvalidArgument, "timeout"),
     ({"poll_timeout": None}, InvalidArgumentType, "timeout"),
 ])
-def test_panda3d_task_refuses_bad_arguments_typed(p3d: Any, client: nakama_sync.Client, kwargs: dict[str, Any],
-                                                  error: type[Exception], text: str) -> None:
+def test_panda3d_task_refuses_bad_arguments_typed(
+        p3d: Any, client: nakama_sync.Client, kwargs: dict[str, Any], error: type[Exception],  # noqa: F811
+        text: str) -> None:
     from nakama_sync.integrations.panda3d import SocketTask
     task_mgr, _ = p3d
     socket = client.create_socket()
@@ -167,7 +145,7 @@ def test_panda3d_task_refuses_bad_arguments_typed(p3d: Any, client: nakama_sync.
     assert _receivers(socket) == 0 and len(task_mgr.getTasks()) == tasks_before
 
 
-def test_panda3d_event_name_refuses_a_non_string(p3d: Any) -> None:
+def test_panda3d_event_name_refuses_a_non_string(p3d: Any) -> None:  # noqa: F811
     from nakama_sync.integrations.panda3d import attach_socket, event_name
     with pytest.raises(InvalidArgumentType):
         event_name(None)  # type: ignore[arg-type]
@@ -186,8 +164,9 @@ def _cut_and_reconnect(proxy: Proxy, socket: nakama_sync.Socket, step: Callable[
     assert socket.is_connected
 
 
-def test_pygame_bridge_posts_reconnecting_and_reconnected(pg: Any, proxied: Any, proxy: Proxy,  # noqa: F811
-                                                          new_session: Callable[[], nakama_sync.Session]) -> None:
+def test_pygame_bridge_posts_reconnecting_and_reconnected(
+        pg: Any, proxied: Any, proxy: Proxy,  # noqa: F811
+        new_session: Callable[[], nakama_sync.Session]) -> None:
     from nakama_sync.integrations.pygame import NAKAMA_EVENT, PygameBridge
     socket = proxied().create_socket(reconnect=FAST)
     socket.connect(new_session(), appear_online=False, connect_timeout=10)
@@ -204,8 +183,9 @@ def test_pygame_bridge_posts_reconnecting_and_reconnected(pg: Any, proxied: Any,
         socket.close()
 
 
-def test_panda3d_task_sends_reconnecting_and_reconnected(p3d: Any, proxied: Any, proxy: Proxy,  # noqa: F811
-                                                         new_session: Callable[[], nakama_sync.Session]) -> None:
+def test_panda3d_task_sends_reconnecting_and_reconnected(
+        p3d: Any, proxied: Any, proxy: Proxy,  # noqa: F811
+        new_session: Callable[[], nakama_sync.Session]) -> None:
     from nakama_sync.integrations.panda3d import attach_socket
     task_mgr, listener = p3d
     socket = proxied().create_socket(reconnect=FAST)
