@@ -77,8 +77,9 @@ def test_codes_are_exported_by_the_package() -> None:
 
 
 def test_every_code_field_of_every_model_is_an_enum() -> None:
-    """A model field named like a code is typed with its IntEnum (plain int only where the value is the
-    game's own: op codes, leaderboard categories, close codes, error codes of SocketError)."""
+    """A model field named like a code is typed with its IntEnum. Plain int only where the value is the
+    game's own (op codes, leaderboard categories), a WebSocket close code, or a realtime error code (read
+    with the ``SocketError.BAD_INPUT``... constants)."""
     from nakama_sync.models._base import Model, code_enum
     own = {("MatchData", "op_code"), ("PartyData", "op_code"), ("Tournament", "category"),
            ("SocketClosed", "code"), ("SocketErrorEvent", "code")}
