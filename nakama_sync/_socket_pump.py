@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._events import StrongSignal
+from ._events import SocketEvent, StrongSignal
 from .exceptions import InvalidArgument, ReentrantPollError, UsageError
 from .models.realtime import SocketErrorEvent
 
@@ -189,7 +189,7 @@ class EventPump:
             self._owner = None
             self._gate.release()
 
-    def next_event(self, timeout: float | None = 0.0) -> Any:
+    def next_event(self, timeout: float | None = 0.0) -> SocketEvent | None:
         """Return the next event instead of sending it to the signals, or None (see :meth:`Socket.next_event`).
         Example: ``event = socket.next_event()``. Thread: one pumping thread at a time."""
         if not self.use_main_thread:
@@ -217,7 +217,8 @@ class EventPump:
                 except IndexError:
                     continue
                 if signal is not None:
-                    return payload
+                    event: SocketEvent = payload
+                    return event
                 self._run_item(None, payload)
         finally:
             self._owner = None
