@@ -249,7 +249,7 @@ class Transport:
         if not text.strip():
             return {}
         try:
-            return _wire.loads(text)
+            reply = _wire.loads(text)
         except (RecursionError, ValueError) as exc:
             # The standard json module runs out of recursion; orjson refuses past its depth limit
             # ("depth limit exceeded"): either way the same error for the user.
@@ -258,6 +258,10 @@ class Transport:
                                None) from exc
             raise ApiError(response.status_code, None, "the server's reply is not JSON: "
                            + " ".join(text.split())[:200], text) from exc
+        if type(reply) is not dict:   # every reply of Nakama's API is an object ({} when empty)
+            raise ApiError(response.status_code, None, "the server's reply is not a JSON object: "
+                           + " ".join(text.split())[:200], text)
+        return reply
 
     def _failure(self, method: str, path: str, exc: requests.RequestException, attempt: Attempt) -> Exception:
         """The library error for a failed attempt."""

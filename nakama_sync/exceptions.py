@@ -27,6 +27,7 @@ __all__ = [
     "AlreadyConnected",
     "ApiError",
     "ConnectionClosed",
+    "DecodeError",
     "HttpTimeout",
     "InvalidArgument",
     "InvalidArgumentType",
@@ -174,6 +175,16 @@ class SignalUsedAsBool(NakamaError, TypeError):
     ``socket.is_connected`` / ``socket.is_reconnecting`` instead. Also a ``TypeError``.
 
     Example: ``if socket.is_connected: ...`` (not ``if socket.connected: ...``)
+    """
+
+
+class DecodeError(NakamaError, ValueError):
+    """Data from the server does not have the shape Nakama's API promises (a string where a number
+    belongs, a time that is not RFC 3339, an object where a list belongs...). The message names the model
+    and the field. An HTTP call reports it as an :class:`ApiError` caused by it; the socket reports it on
+    ``received_error`` (or fails the request it answers); :meth:`Model.from_wire` raises it.
+
+    Example: ``except DecodeError as exc: print(exc)`` (or ``except ValueError``)
     """
 
 

