@@ -69,7 +69,7 @@ class ChannelMessageCode(IntEnum):
 
 
 class NotificationCode(IntEnum):
-    """The codes Nakama reserves for its own :class:`Notification` s (all <= 0).
+    """The ``code`` values Nakama reserves for its own notifications (all <= 0; see :class:`Notification`).
 
     Your server code's notifications use codes > 0 (or -2000..-1000 from the runtime): those stay plain
     ``int`` in ``Notification.code``.
