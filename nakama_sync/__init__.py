@@ -31,6 +31,7 @@ from .exceptions import (
                          SessionError,
                          SignalUsedAsBool,
                          SocketError,
+                         SocketErrorCode,
                          TransportError,
                          UsageError,
 )
@@ -57,7 +58,7 @@ __all__ = [
     "ReentrantPollError", "RequestTimeout",
     "RetryConfig",
     "Rpc", "Session", "SessionError", "SessionHandler", "SessionSignal", "SignalUsedAsBool", "Socket", "SocketClosed",
-    "SocketConnected", "SocketError", "SocketErrorEvent", "SocketEvent", "SocketFuture", "SocketReconnected", "SocketReconnecting", "SortOrder", "Status", "StatusPresenceEvent",
+    "SocketConnected", "SocketError", "SocketErrorCode", "SocketErrorEvent", "SocketEvent", "SocketFuture", "SocketReconnected", "SocketReconnecting", "SortOrder", "Status", "StatusPresenceEvent",
     "StorageObject", "StorageObjectAck", "StorageObjectAcks", "StorageObjectList", "StorageObjects",
     "StoragePermissionRead", "StoragePermissionWrite", "StoreEnvironment", "StoreProvider", "Stream",
     "StreamData", "StreamMode", "StreamPresenceEvent", "StrongSignal", "SubscriptionList", "Tournament", "TournamentList",

@@ -35,7 +35,8 @@ from nakama_sync.models import (
 )
 
 ALL_CODES = [ChannelType, ChannelMessageCode, FriendState, GroupUserState, NotificationCode, Operator, SortOrder,
-             StoragePermissionRead, StoragePermissionWrite, StoreProvider, StoreEnvironment, StreamMode]
+             StoragePermissionRead, StoragePermissionWrite, StoreProvider, StoreEnvironment, StreamMode,
+             nakama_sync.SocketErrorCode]
 
 
 @pytest.mark.parametrize("codes", ALL_CODES)
@@ -78,12 +79,11 @@ def test_codes_are_exported_by_the_package() -> None:
 
 def test_every_code_field_of_every_model_is_an_enum() -> None:
     """A model field named like a code is typed with its IntEnum. Plain int only where the value is the
-    game's own (op codes, leaderboard categories), a WebSocket close code, or a realtime error code (read
-    with the ``SocketError.BAD_INPUT``... constants)."""
+    game's own (op codes, leaderboard categories) or a WebSocket close code."""
     from nakama_sync._decode import code_enum
     from nakama_sync.models._base import Model
     own = {("MatchData", "op_code"), ("PartyData", "op_code"), ("Tournament", "category"),
-           ("SocketClosed", "code"), ("SocketErrorEvent", "code")}
+           ("SocketClosed", "code")}
     names = ("code", "state", "mode", "operator", "sort_order", "store", "environment", "permission_read",
              "permission_write")
     checked = []
@@ -96,6 +96,7 @@ def test_every_code_field_of_every_model_is_an_enum() -> None:
                 checked.append((name, field))
                 assert code_enum(hint) is not None, f"{name}.{field} is typed {hint}, not a code enum"
     assert ("ChannelMessage", "code") in checked and ("StorageObject", "permission_read") in checked
+    assert ("SocketErrorEvent", "code") in checked
     assert len(checked) >= 15
 
 
@@ -117,6 +118,17 @@ def test_realtime_codes_from_both_readers() -> None:
         assert custom is not None and custom.mode == 123
     assert Stream().mode is StreamMode.NOTIFICATIONS
     assert "CHAT_UPDATE" in repr(ChannelMessage.from_wire({"code": 1}))
+
+
+def test_socket_error_codes_are_an_enum_and_unknown_ones_stay_numbers() -> None:
+    from nakama_sync._socket_codec import EVENTS, error_from_wire
+    error = error_from_wire({"code": 4, "message": "Match not found"})
+    assert error.code is nakama_sync.SocketErrorCode.MATCH_NOT_FOUND and error.code == nakama_sync.SocketError.MATCH_NOT_FOUND
+    assert "socket error 4" in str(error)
+    newer = error_from_wire({"code": "42", "message": "?"}).code
+    assert newer == 42 and not isinstance(newer, nakama_sync.SocketErrorCode)
+    event = EVENTS["error"][1]({"code": 3, "message": "bad"})
+    assert event.code is nakama_sync.SocketErrorCode.BAD_INPUT and event.kind == "server"
 
 
 def test_codec_refuses_a_code_that_is_not_a_number() -> None:

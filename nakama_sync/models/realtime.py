@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
+from ..exceptions import SocketErrorCode
 from ._base import Model, model, wire_field
 
 __all__ = [
@@ -337,7 +338,8 @@ class SocketErrorEvent(Model):
 
     ``kind`` says what:
     - ``"server"``: an ``error`` envelope without a request (e.g. a bad ``send_match_state``);
-      ``code`` is Nakama's error code (see :class:`SocketError` constants);
+      ``code`` is Nakama's error code, a :class:`~nakama_sync.exceptions.SocketErrorCode` member (an
+      ``int`` when unknown);
     - ``"malformed_frame"``: the server sent a frame the client could not read (``raw`` holds its
       start); the socket skipped it and carries on;
     - ``"handler_error"``: a handler raised on the reader thread (``use_main_thread=False``);
@@ -345,7 +347,7 @@ class SocketErrorEvent(Model):
     ``code`` is -1 for the last two. Example: ``def on_error(sender, event): log(event.kind, event.message)``
     """
 
-    code: int = 0
+    code: SocketErrorCode | int = 0
     message: str = ""
     context: dict[str, str] = wire_field(default_factory=dict)
     kind: str = "server"
