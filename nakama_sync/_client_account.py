@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import _wire
+from . import _decode, _wire
 from ._client_args import checked
 from ._client_base import _ClientBase, _quote, nowait
+from .models._base import Model, model
 from .models.account import Account, Users
 from .models.realtime import Rpc
 from .session import Session
@@ -40,6 +41,26 @@ def _rpc_text(payload: Any) -> str:
     return _wire.json_text(payload)
 
 
+@model
+class _SessionReply(Model):
+    """The reply to an authenticate call (``api.Session``)."""
+    token: str = ""
+    refresh_token: str = ""
+    created: bool = False
+
+
+def _session_from(reply: dict[str, Any]) -> Session:
+    """The Session of an authenticate reply (strict: DecodeError when a field has the wrong type)."""
+    fields = _SessionReply.from_wire(reply)
+    return Session(fields.token, fields.refresh_token, fields.created)
+
+
+def _rpc_from(id: str, reply: dict[str, Any]) -> Rpc:
+    """The Rpc of an RPC reply: its ``payload`` text ('' when absent)."""
+    payload = reply.get("payload")
+    return Rpc(id=id, payload="" if payload is None else _decode.text(payload))
+
+
 class _AccountApi(_ClientBase):
     # ---- authenticate ---------------------------------------------------------------------
     def _authenticate(self, kind: str, body: dict[str, Any], create: bool, username: str | None,
@@ -50,7 +71,7 @@ class _AccountApi(_ClientBase):
         # Like every POST, not retried: it may create an account.
         reply = self._call("POST", f"/v2/account/authenticate/{kind}", basic_auth=True, query=query,
                            body=_with_vars(body, vars))
-        return Session(reply.get("token", ""), reply.get("refresh_token", ""), bool(reply.get("created")))
+        return _session_from(reply)
 
     @checked
     def authenticate_device(self, id: str, create: bool = True, username: str | None = None,
@@ -348,7 +369,7 @@ class _AccountApi(_ClientBase):
         Example: ``json.loads(client.rpc(session, "echo", {"x": 1}).payload)``. Any thread.
         """
         reply = self._call("POST", f"/v2/rpc/{_quote(id)}", session, body=_rpc_text(payload))
-        return Rpc(id=id, payload=str(reply.get("payload", "")) if isinstance(reply, dict) else "")
+        return _rpc_from(id, reply)
     rpc_nowait = nowait(rpc)
 
     @checked
@@ -361,7 +382,7 @@ class _AccountApi(_ClientBase):
         transport = self._transport  # type: ignore[attr-defined]
         reply = transport.request("POST", f"/v2/rpc/{_quote(id)}", body=_rpc_text(payload),
                                   authorization=self._basic(http_key), retry=False)  # type: ignore[attr-defined]
-        return Rpc(id=id, payload=str(reply.get("payload", "")) if isinstance(reply, dict) else "")
+        return _rpc_from(id, reply)
     rpc_http_key_nowait = nowait(rpc_http_key)
 
     @checked

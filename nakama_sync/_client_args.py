@@ -18,7 +18,7 @@ import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .exceptions import InvalidArgument, InvalidArgumentType
+from .exceptions import ApiError, DecodeError, InvalidArgument, InvalidArgumentType
 
 __all__ = ["check_args", "checked"]
 
@@ -103,16 +103,26 @@ class _Checker:
 
 
 def checked(fn: F) -> F:
-    """Check the arguments of every call of ``fn`` against its annotations before running it; its
-    docstring gains the call's time bound."""
+    """Check the arguments of every call of ``fn`` against its annotations before running it; a reply
+    the models cannot read (:class:`DecodeError`) becomes an :class:`ApiError`; the docstring gains the
+    call's time bound. ``.unchecked`` is the call without the argument checks (for ``_nowait`` forms,
+    which check on the caller's thread)."""
     checker = _Checker(fn)
+    name = fn.__name__
+
+    def unchecked(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except DecodeError as exc:   # a 2xx reply whose shape is wrong: an HTTP failure like any other
+            raise ApiError(200, None, f"{name}(): the server's reply is malformed: {exc}") from exc
 
     @functools.wraps(fn)
     def with_checks(*args: Any, **kwargs: Any) -> Any:
         checker(args, kwargs)
-        return fn(*args, **kwargs)
+        return unchecked(*args, **kwargs)
 
     with_checks.check_args = checker  # type: ignore[attr-defined]
+    with_checks.unchecked = unchecked  # type: ignore[attr-defined]
     with_checks.__doc__ = inspect.cleandoc(fn.__doc__ or "") + _BOUND
     return with_checks  # type: ignore[return-value]
 

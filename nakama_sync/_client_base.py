@@ -58,7 +58,7 @@ def nowait(method: Callable[Concatenate[C, P], R]) -> Callable[Concatenate[C, P]
     ``inspect.signature`` and ``typing.get_type_hints`` describe it as if written by hand.
     """
     name = method.__name__
-    unchecked: Callable[..., R] = getattr(method, "__wrapped__", method)
+    unchecked: Callable[..., R] = getattr(method, "unchecked", method)
 
     def call_nowait(self: C, /, *args: P.args, **kwargs: P.kwargs) -> HttpFuture[R]:
         check_args(method, (self, *args), kwargs)   # bad arguments raise here, on the caller's thread

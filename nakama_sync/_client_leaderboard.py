@@ -12,14 +12,20 @@ from . import _wire
 from ._client_args import checked
 from ._client_base import _ClientBase, _quote, nowait
 from .exceptions import InvalidArgumentType
-from .models.leaderboard import LeaderboardRecord, LeaderboardRecordList, TournamentList, TournamentRecordList
+from .models.leaderboard import (
+    LeaderboardRecord,
+    LeaderboardRecordList,
+    Operator,
+    TournamentList,
+    TournamentRecordList,
+)
 from .session import Session
 
 __all__ = ["_LeaderboardApi"]
 
 
 def _record_body(score: int, subscore: int | None, metadata: Mapping[str, Any] | str | None,
-                 operator: int | None) -> dict[str, Any]:
+                 operator: Operator | int | None) -> dict[str, Any]:
     if isinstance(score, bool) or not isinstance(score, int):
         raise InvalidArgumentType(f"score must be an int, not {type(score).__name__}")
     body: dict[str, Any] = {"score": str(score)}
@@ -51,7 +57,7 @@ class _LeaderboardApi(_ClientBase):
     @checked
     def write_leaderboard_record(self, session: Session, leaderboard_id: str, score: int,
                                  subscore: int | None = None, metadata: Mapping[str, Any] | str | None = None,
-                                 operator: int | None = None) -> LeaderboardRecord:
+                                 operator: Operator | int | None = None) -> LeaderboardRecord:
         """Submit a score; ``operator`` (see ``Operator``) overrides the leaderboard's own.
 
         Example: ``rec = client.write_leaderboard_record(session, "weekly", 1200, metadata={"map": 3})``
@@ -136,7 +142,7 @@ class _LeaderboardApi(_ClientBase):
     @checked
     def write_tournament_record(self, session: Session, tournament_id: str, score: int,
                                 subscore: int | None = None, metadata: Mapping[str, Any] | str | None = None,
-                                operator: int | None = None) -> LeaderboardRecord:
+                                operator: Operator | int | None = None) -> LeaderboardRecord:
         """Submit a score to an active tournament.
 
         Example: ``rec = client.write_tournament_record(session, "cup", 30, operator=Operator.INCREMENT)``

@@ -12,7 +12,16 @@ from . import _wire
 from ._client_args import checked
 from ._client_base import _ClientBase, _quote, nowait
 from .exceptions import InvalidArgumentType
-from .models.social import FriendList, FriendsOfFriendsList, Group, GroupList, GroupUserList, UserGroupList
+from .models.social import (
+    FriendList,
+    FriendsOfFriendsList,
+    FriendState,
+    Group,
+    GroupList,
+    GroupUserList,
+    GroupUserState,
+    UserGroupList,
+)
 from .session import Session
 
 __all__ = ["_SocialApi"]
@@ -52,7 +61,7 @@ class _SocialApi(_ClientBase):
     add_friends_nowait = nowait(add_friends)
 
     @checked
-    def list_friends(self, session: Session, state: int | None = None, limit: int | None = None,
+    def list_friends(self, session: Session, state: FriendState | int | None = None, limit: int | None = None,
                      cursor: str | None = None) -> FriendList:
         """One page of your friends, optionally only those in ``state`` (see ``FriendState``).
 
@@ -254,7 +263,7 @@ class _SocialApi(_ClientBase):
     demote_group_users_nowait = nowait(demote_group_users)
 
     @checked
-    def list_group_users(self, session: Session, group_id: str, state: int | None = None,
+    def list_group_users(self, session: Session, group_id: str, state: GroupUserState | int | None = None,
                          limit: int | None = None, cursor: str | None = None) -> GroupUserList:
         """One page of a group's members (and join requests), optionally only one ``state``.
 
@@ -267,7 +276,8 @@ class _SocialApi(_ClientBase):
     list_group_users_nowait = nowait(list_group_users)
 
     @checked
-    def list_user_groups(self, session: Session, user_id: str | None = None, state: int | None = None,
+    def list_user_groups(self, session: Session, user_id: str | None = None,
+                         state: GroupUserState | int | None = None,
                          limit: int | None = None, cursor: str | None = None) -> UserGroupList:
         """One page of the groups of ``user_id`` (default: you), with the user's state in each.
 

@@ -8,12 +8,13 @@ completed the future, normally the reader thread (``use_main_thread=False``).
 from __future__ import annotations
 
 import _thread
+import concurrent.futures
 import time
 from _thread import allocate_lock as _allocate_lock
 from collections.abc import Callable
 from concurrent.futures._base import FINISHED as _FINISHED
 from concurrent.futures._base import RUNNING as _RUNNING
-from typing import Any, Generic, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from ._socket_codec import error_from_wire
 from ._socket_conn import READER_IDENTS
@@ -28,7 +29,7 @@ T = TypeVar("T")
 _Scheduler = Callable[[Callable[["SocketFuture[Any]"], Any], "SocketFuture[Any]"], None]
 
 
-class SocketFuture(Generic[T]):
+class SocketFuture(concurrent.futures.Future[T]):
     """The pending reply to a socket request made with a ``*_nowait`` method.
 
     Example::
@@ -42,15 +43,16 @@ class SocketFuture(Generic[T]):
     returns False: a request that was sent cannot be unsent; just ignore the future.
     ``result()`` / ``exception()`` with ``timeout=None`` wait at most until the socket's
     ``request_timeout`` for this request has passed (not forever); a number waits at most that long.
-    It works with ``concurrent.futures.wait()`` and ``as_completed()`` (alone or mixed with
-    ``HttpFuture`` / executor futures): ``done, _ = concurrent.futures.wait([f1, f2], timeout=5)``. It
-    is not a ``concurrent.futures.Future`` subclass, so for a type checker pass ``cast(Any, fut)``.
+    It is a ``concurrent.futures.Future``: it works with ``concurrent.futures.wait()`` and
+    ``as_completed()`` (alone or mixed with ``HttpFuture`` / executor futures), for type checkers too:
+    ``done, _ = concurrent.futures.wait([f1, f2], timeout=5)``. Only the socket completes it:
+    ``set_result()``, ``set_exception()`` and ``set_running_or_notify_cancel()`` raise :class:`UsageError`.
     Thread safety: every method may be called from any thread.
     """
 
     __slots__ = (
         "_callbacks",
-        "_cf_waiters",
+        "_condition",
         "_deadline",
         "_done",
         "_exc",
@@ -60,11 +62,15 @@ class SocketFuture(Generic[T]):
         "_request",
         "_result",
         "_schedule",
+        "_state",
         "_waiter",
+        "_waiters",
     )
 
     def __init__(self, request: str, timeout: float, schedule: _Scheduler,
                  parse: Callable[[Any], T] | None = None, reply_key: str | None = None) -> None:
+        # concurrent.futures.Future.__init__ is not called on purpose: its Condition would cost more than
+        # the whole request; the state it reads lives in the properties below.
         self._request = request
         self._deadline = time.monotonic() + timeout
         # Completion is handed to waiting threads through a bare lock, held from the start and released
@@ -77,7 +83,12 @@ class SocketFuture(Generic[T]):
         self._result: Any = None
         self._exc: BaseException | None = None
         self._callbacks: list[Callable[[SocketFuture[T]], Any]] | None = None
-        self._cf_waiters: list[Any] | None = None   # concurrent.futures.wait()'s waiters, made on demand
+        # What concurrent.futures.wait() / as_completed() read: they lock ``_condition``, read ``_state``
+        # and put a waiter in ``_waiters`` (under that lock); _set() hands the outcome to those waiters
+        # under the same lock, as concurrent.futures.Future does.
+        self._condition = self._lock  # type: ignore[assignment]  # a Lock: they only acquire/release it
+        self._state = _RUNNING
+        self._waiters = []
         self._schedule = schedule
         self._parse = parse
         self._reply_key = reply_key
@@ -133,7 +144,7 @@ class SocketFuture(Generic[T]):
             self._wait(timeout)
         return self._exc
 
-    def add_done_callback(self, fn: Callable[[SocketFuture[T]], Any]) -> None:
+    def add_done_callback(self, fn: Callable[[SocketFuture[T]], Any]) -> None:  # type: ignore[override]
         """Call ``fn(future)`` once the future is done (also when it already is).
 
         With ``use_main_thread=True`` the call happens inside a later ``socket.poll()`` on the game's
@@ -149,23 +160,18 @@ class SocketFuture(Generic[T]):
                 return
         self._schedule(fn, self)
 
-    # ---- what concurrent.futures.wait() / as_completed() read -----------------------------------
-    # They lock ``_condition``, read ``_state`` and put a waiter in ``_waiters`` (under that lock);
-    # _set() hands the outcome to those waiters under the same lock, as concurrent.futures.Future does.
-    @property
-    def _condition(self) -> Any:
-        return self._lock
+    # ---- only the socket completes it -------------------------------------------------------------
+    def set_result(self, result: T) -> NoReturn:
+        """Refused with :class:`UsageError`: the socket's reader thread completes the future. Any thread."""
+        raise UsageError("a SocketFuture is completed by its socket, not by set_result()")
 
-    @property
-    def _state(self) -> str:
-        return _FINISHED if self._done else _RUNNING
+    def set_exception(self, exception: BaseException | None) -> NoReturn:
+        """Refused with :class:`UsageError` (see :meth:`set_result`). Any thread."""
+        raise UsageError("a SocketFuture is completed by its socket, not by set_exception()")
 
-    @property
-    def _waiters(self) -> list[Any]:
-        waiters = self._cf_waiters
-        if waiters is None:
-            waiters = self._cf_waiters = []
-        return waiters
+    def set_running_or_notify_cancel(self) -> NoReturn:
+        """Refused with :class:`UsageError`: the request is already running. Any thread."""
+        raise UsageError("a SocketFuture is already running; it is not an executor's work item")
 
     # ---- internals (socket side) -------------------------------------------------------------
     def _wait(self, timeout: float | None) -> None:
@@ -194,9 +200,10 @@ class SocketFuture(Generic[T]):
             self._exc = exc
             callbacks, self._callbacks = self._callbacks, None
             self._done = True
+            self._state = _FINISHED
             self._waiter.release()
-            if self._cf_waiters:
-                for cf_waiter in self._cf_waiters:
+            if self._waiters:
+                for cf_waiter in self._waiters:
                     if exc is None:
                         cf_waiter.add_result(self)
                     else:

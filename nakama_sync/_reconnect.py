@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import NakamaError
+from .exceptions import InvalidArgument, NakamaError
 from .models.reconnect import LostItem
 
 if TYPE_CHECKING:
@@ -55,15 +55,15 @@ class ReconnectPolicy:
 
     def __post_init__(self) -> None:
         if self.base_delay < 0 or self.max_delay < 0:
-            raise ValueError("ReconnectPolicy delays must not be negative")
+            raise InvalidArgument("ReconnectPolicy delays must not be negative")
         if self.factor < 1:
-            raise ValueError("ReconnectPolicy.factor must be >= 1")
+            raise InvalidArgument("ReconnectPolicy.factor must be >= 1")
         if not 0 <= self.jitter <= 1:
-            raise ValueError("ReconnectPolicy.jitter must be between 0 and 1")
+            raise InvalidArgument("ReconnectPolicy.jitter must be between 0 and 1")
         if self.max_attempts is not None and self.max_attempts < 1:
-            raise ValueError("ReconnectPolicy.max_attempts must be >= 1 or None")
+            raise InvalidArgument("ReconnectPolicy.max_attempts must be >= 1 or None")
         if self.attempt_timeout <= 0:
-            raise ValueError("ReconnectPolicy.attempt_timeout must be > 0")
+            raise InvalidArgument("ReconnectPolicy.attempt_timeout must be > 0")
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """The wait before attempt ``attempt`` (1-based), jitter applied.

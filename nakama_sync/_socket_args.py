@@ -1,4 +1,4 @@
-"""Argument checks of the socket's request methods: a wrong type or value raises TypeError/ValueError
+"""Argument checks of the socket's request methods: a wrong type or value raises InvalidArgumentType/InvalidArgument
 naming the argument, before anything is sent (the server would close the socket instead of answering).
 Thread safety: pure functions; any thread.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .exceptions import InvalidArgument, InvalidArgumentType
 from .models.realtime import UserPresence
 
 _INT32_MAX = 2**31 - 1
@@ -14,17 +15,17 @@ _INT32_MAX = 2**31 - 1
 
 def _text(name: str, value: Any, *, allow_empty: bool = False) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+        raise InvalidArgumentType(f"{name} must be a str, not {type(value).__name__}")
     if not value and not allow_empty:
-        raise ValueError(f"{name} must not be empty")
+        raise InvalidArgument(f"{name} must not be empty")
     return value
 
 
 def _int32(name: str, value: Any, low: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+        raise InvalidArgumentType(f"{name} must be an int, not {type(value).__name__}")
     if not low <= value <= _INT32_MAX:
-        raise ValueError(f"{name} must be between {low} and {_INT32_MAX}")
+        raise InvalidArgument(f"{name} must be between {low} and {_INT32_MAX}")
     return value
 
 
@@ -35,10 +36,10 @@ def _presence(value: Any) -> dict[str, str]:
     elif isinstance(value, Mapping):
         fields = {k: value.get(k, "") for k in ("user_id", "session_id", "username")}
     else:
-        raise TypeError(f"presence must be a UserPresence, not {type(value).__name__}")
+        raise InvalidArgumentType(f"presence must be a UserPresence, not {type(value).__name__}")
     for key, text in fields.items():
         if not isinstance(text, str) or not text:
-            raise ValueError(f"presence.{key} must be a non-empty str")
+            raise InvalidArgument(f"presence.{key} must be a non-empty str")
     return fields
 
 

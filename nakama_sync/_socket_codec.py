@@ -1,12 +1,10 @@
 """The socket's codec: envelope → model, request → frame, in one place (the envelopes are the messages of
 ``rtapi/realtime.proto`` in github.com/heroiclabs/nakama-common, sent as protojson text frames).
 
-- :func:`decoder` builds, once per model class, a *strict* reader of the server's protojson: a field of
-  the wrong type (``op_code`` ``{}``/``[]``/``true``/``1.9``, ``data`` that is not base64, a payload that
-  is ``null`` or not an object, a reply without its required fields) raises :class:`DecodeError` instead
-  of becoming a made-up value. Absent (or ``null``) fields take the model's defaults; unknown fields are
-  ignored (newer servers). int64 comes as a string or a number, bytes as base64, timestamps as RFC 3339:
-  the primitives are in ``_wire``.
+- The strict model readers come from ``_decode`` (shared with the HTTP client): a payload that is
+  ``null`` or not an object, a field of the wrong type or a reply without its required fields raises
+  :class:`DecodeError` instead of becoming a made-up value. ``match_data`` and ``user_presence``, the
+  per-frame hot path, have hand-written readers here, as strict, registered in place of the built ones.
 - :data:`EVENTS` routes each pushed envelope key to a signal name (see ``_events.SIGNALS``) and its decoder.
 - :func:`reply_decoder` reads the reply to one request; :func:`error_from_wire` an ``error`` envelope.
 - :func:`encode` turns an envelope into the bytes of one text frame, checking the size the server accepts.
@@ -17,15 +15,15 @@ Thread safety: pure functions and tables filled at import; any thread.
 from __future__ import annotations
 
 import binascii
-import dataclasses
-import typing
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from . import _wire
-from .exceptions import SocketError
-from .models._base import Model, _strip_optional
+from ._decode import DecodeError, b64, decoder, register
+from ._decode import build as _build
+from ._decode import int64 as _int
+from ._decode import kind as _kind
+from .exceptions import InvalidArgument, SocketError
 from .models.party import (
     MatchmakerMatched,
     MatchmakerTicket,
@@ -58,181 +56,6 @@ from .models.realtime import (
 __all__ = ["EVENTS", "DecodeError", "decoder", "encode", "error_from_wire", "reply_decoder", "too_costly"]
 
 Decoder = Callable[[Any], Any]
-
-
-_INT64_MIN, _INT64_MAX = -2**63, 2**63 - 1
-
-
-class DecodeError(ValueError):
-    """A payload from the server does not have the shape the protocol promises."""
-
-
-# ---- primitives (strict) ------------------------------------------------------------------------------
-def _str(value: Any) -> str:
-    if type(value) is not str:
-        raise DecodeError(f"expected a string, got {_kind(value)}")
-    return value
-
-
-def _bool(value: Any) -> bool:
-    if type(value) is not bool:
-        raise DecodeError(f"expected true/false, got {_kind(value)}")
-    return value
-
-
-def _int(value: Any) -> int:
-    """int64/int32: a JSON integer, or (protojson's int64) a string of one."""
-    kind = type(value)
-    number = None
-    if kind is int:
-        number = value
-    elif kind is str:
-        text = value[1:] if value[:1] == "-" else value
-        if text.isdigit() and text.isascii() and len(text) <= 19:
-            number = int(value)
-    elif kind is float and value.is_integer():
-        number = int(value)
-    if number is None or not _INT64_MIN <= number <= _INT64_MAX:
-        raise DecodeError(f"expected a 64-bit integer, got {_kind(value)}")
-    return number  # type: ignore[no-any-return]
-
-
-def _float(value: Any) -> float:
-    kind = type(value)
-    if kind is float or kind is int:
-        return float(value)
-    if kind is str and value in ("NaN", "Infinity", "-Infinity"):
-        return float(value.replace("inity", ""))
-    raise DecodeError(f"expected a number, got {_kind(value)}")
-
-
-def _bytes(value: Any) -> bytes:
-    if type(value) is not str:
-        raise DecodeError(f"expected base64 text, got {_kind(value)}")
-    return b64(value)
-
-
-def b64(text: str) -> bytes:
-    """Strict base64 (standard or URL-safe, padded or not, as protojson accepts). Raises DecodeError."""
-    try:
-        return binascii.a2b_base64(text, strict_mode=True)
-    except (binascii.Error, ValueError):
-        pass
-    try:
-        return _wire.b64decode(text)
-    except ValueError as exc:
-        raise DecodeError(f"invalid base64 data: {text[:40]!r}") from exc
-
-
-def _time(value: Any) -> datetime | None:
-    if type(value) is not str:
-        raise DecodeError(f"expected an RFC 3339 time, got {_kind(value)}")
-    try:
-        return _wire.parse_time(value)
-    except ValueError as exc:
-        raise DecodeError(f"invalid time {value[:40]!r}") from exc
-
-
-def _json_text(value: Any) -> Any:
-    if type(value) is not str:
-        raise DecodeError(f"expected JSON text in a string, got {_kind(value)}")
-    return _wire.parse_json_text(value)
-
-
-def _kind(value: Any) -> str:
-    text = repr(value)
-    return f"{type(value).__name__} {text[:40]}"
-
-
-def _list_of(item: Decoder | None) -> Decoder:
-    def read(values: Any) -> list[Any]:
-        if type(values) is not list:
-            raise DecodeError(f"expected a list, got {_kind(values)}")
-        return list(values) if item is None else [item(v) for v in values]
-    return read
-
-
-def _dict_of(inner: Decoder | None) -> Decoder:
-    def read(values: Any) -> dict[str, Any]:
-        if type(values) is not dict:
-            raise DecodeError(f"expected an object, got {_kind(values)}")
-        return dict(values) if inner is None else {k: inner(v) for k, v in values.items()}
-    return read
-
-
-def _field_decoder(tp: Any, json_text: bool) -> Decoder | None:
-    if json_text:
-        return _json_text
-    tp = _strip_optional(tp)
-    if tp is str:
-        return _str
-    if tp is bool:
-        return _bool
-    if tp is int:
-        return _int
-    if tp is float:
-        return _float
-    if tp is bytes:
-        return _bytes
-    if tp is datetime:
-        return _time
-    if isinstance(tp, type) and issubclass(tp, Model):
-        return decoder(tp)
-    origin = typing.get_origin(tp)
-    if origin is list:
-        (item,) = typing.get_args(tp) or (Any,)
-        return _list_of(_field_decoder(item, False))
-    if origin is dict:
-        args = typing.get_args(tp)
-        return _dict_of(_field_decoder(args[1], False) if len(args) == 2 else None)
-    return None
-
-
-_decoders: dict[Any, Decoder] = {}
-
-
-def decoder(cls: type[Any], required: tuple[str, ...] = ()) -> Decoder:
-    """The strict reader of ``cls`` (a Model) from its wire object; built once per class.
-
-    ``required`` names wire fields that must be present (e.g. a reply's id). Example:
-    ``decoder(Match, ("match_id",))({"match_id": "m."})``. Any thread.
-    """
-    key = (cls, required) if required else cls
-    found = _decoders.get(key)
-    if found is None:
-        found = _decoders[key] = _build(cls, required)
-    return found
-
-
-def _build(cls: type[Any], required: tuple[str, ...]) -> Decoder:
-    """A strict reader made from ``cls``'s dataclass fields and type hints."""
-    hints = typing.get_type_hints(cls)
-    plan: list[tuple[str, str, Decoder | None]] = []
-    name = cls.__name__
-
-    def read(payload: Any) -> Any:
-        if type(payload) is not dict:
-            raise DecodeError(f"{name}: expected an object, got {_kind(payload)}")
-        for field in required:
-            if payload.get(field) in (None, ""):
-                raise DecodeError(f"{name}: required field {field!r} missing")
-        kwargs = {}
-        for attr, wire_name, convert in plan:
-            value = payload.get(wire_name)
-            if value is None:
-                continue
-            if convert is not None:
-                try:
-                    value = convert(value)
-                except DecodeError as exc:
-                    raise DecodeError(f"{name}.{wire_name}: {exc}") from None
-            kwargs[attr] = value
-        return cls(**kwargs)
-
-    for f in dataclasses.fields(cls):
-        wire_name = f.metadata.get("wire_name") or f.name
-        plan.append((f.name, wire_name, _field_decoder(hints[f.name], bool(f.metadata.get("json_text")))))
-    return read
 
 
 # ---- hot path: hand-written strict readers (the reader thread calls them thousands of times a second) --
@@ -307,8 +130,8 @@ def match_data(p: Any) -> MatchData:
 
 
 _explain_presence = _build(UserPresence, ())
-_decoders[UserPresence] = user_presence
-_decoders[MatchData] = match_data
+register(UserPresence, user_presence)
+register(MatchData, match_data)
 
 
 def _notifications(payload: Any) -> list[Notification]:
@@ -403,7 +226,7 @@ def encode(envelope: dict[str, Any], limit: int | None) -> bytes:
     frame = _dumps_bytes(envelope)
     if limit is not None and len(frame) > limit:
         key = next(k for k in envelope if k != "cid")
-        raise ValueError(f"{key} message is {len(frame)} bytes; the server accepts at most {limit} "
+        raise InvalidArgument(f"{key} message is {len(frame)} bytes; the server accepts at most {limit} "
                          "(it would close the socket)")
     return frame
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from . import _wire
 from ._socket_args import _int32, _presence, _text
 from ._socket_requests import RequestMethods
+from .exceptions import InvalidArgument, InvalidArgumentType
 from .models.party import (
     MatchmakerTicket,
     Party,
@@ -56,7 +57,7 @@ def _label(value: Any) -> str:
         return _wire.dumps(dict(value))
     if isinstance(value, str):
         return value
-    raise TypeError(f"label must be a dict, a JSON object string or None, not {type(value).__name__}")
+    raise InvalidArgumentType(f"label must be a dict, a JSON object string or None, not {type(value).__name__}")
 
 
 def _matchmaker_body(query: str, min_count: int, max_count: int, string_properties: Mapping[str, str] | None,
@@ -66,18 +67,18 @@ def _matchmaker_body(query: str, min_count: int, max_count: int, string_properti
                             "query": _text("query", query, allow_empty=True)}
     if string_properties:
         if not isinstance(string_properties, Mapping):
-            raise TypeError("string_properties must be a dict of str to str")
+            raise InvalidArgumentType("string_properties must be a dict of str to str")
         for key, value in string_properties.items():
             if not isinstance(key, str) or not isinstance(value, str):
-                raise TypeError(f"string_properties[{key!r}] must be a str (use numeric_properties for numbers)")
+                raise InvalidArgumentType(f"string_properties[{key!r}] must be a str (use numeric_properties for numbers)")
         body["string_properties"] = dict(string_properties)
     if numeric_properties:
         if not isinstance(numeric_properties, Mapping):
-            raise TypeError("numeric_properties must be a dict of str to number")
+            raise InvalidArgumentType("numeric_properties must be a dict of str to number")
         numbers: dict[str, Any] = {}
         for name, number in numeric_properties.items():
             if not isinstance(name, str) or isinstance(number, bool) or not isinstance(number, (int, float)):
-                raise TypeError(f"numeric_properties[{name!r}] must be an int or a float")
+                raise InvalidArgumentType(f"numeric_properties[{name!r}] must be an int or a float")
             numbers[name] = number if math.isfinite(number) else str(number).replace("inf", "Infinity").replace(
                 "nan", "NaN")
         body["numeric_properties"] = numbers
@@ -288,13 +289,13 @@ class _PartyRequests(RequestMethods):
         Example: ``future = socket.send_party_data_nowait(...)``; ``future.add_done_callback(fn)`` runs ``fn`` in poll().
         """
         if isinstance(op_code, bool) or not isinstance(op_code, int):
-            raise TypeError(f"op_code must be an int, not {type(op_code).__name__}")
+            raise InvalidArgumentType(f"op_code must be an int, not {type(op_code).__name__}")
         if not _INT64_MIN <= op_code <= _INT64_MAX:
-            raise ValueError("op_code must fit in 64 bits")
+            raise InvalidArgument("op_code must fit in 64 bits")
         if isinstance(data, str):
             data = data.encode("utf-8")
         elif not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"data must be bytes or str, not {type(data).__name__}")
+            raise InvalidArgumentType(f"data must be bytes or str, not {type(data).__name__}")
         body: dict[str, Any] = {"party_id": _text("party_id", party_id), "op_code": str(op_code)}
         if data:
             body["data"] = _wire.b64encode(bytes(data))

@@ -25,8 +25,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._events import StrongSignal
-from .exceptions import ReentrantPollError, UsageError
+from ._events import SocketEvent, StrongSignal
+from .exceptions import InvalidArgument, ReentrantPollError, UsageError
 from .models.realtime import SocketErrorEvent
 
 __all__ = ["EventPump"]
@@ -55,9 +55,9 @@ class EventPump:
     def __init__(self, sender: Any, error_signal: Any, *, use_main_thread: bool, max_queued_events: int | None,
                  queue_full: str, on_full: Callable[[str], None]) -> None:
         if max_queued_events is not None and max_queued_events < 1:
-            raise ValueError("max_queued_events must be >= 1 or None")
+            raise InvalidArgument("max_queued_events must be >= 1 or None")
         if queue_full not in ("drop_oldest", "close"):
-            raise ValueError("queue_full must be 'drop_oldest' or 'close'")
+            raise InvalidArgument("queue_full must be 'drop_oldest' or 'close'")
         self._sender = sender
         self._error_signal = error_signal
         self.use_main_thread = use_main_thread
@@ -189,7 +189,7 @@ class EventPump:
             self._owner = None
             self._gate.release()
 
-    def next_event(self, timeout: float | None = 0.0) -> Any:
+    def next_event(self, timeout: float | None = 0.0) -> SocketEvent | None:
         """Return the next event instead of sending it to the signals, or None (see :meth:`Socket.next_event`).
         Example: ``event = socket.next_event()``. Thread: one pumping thread at a time."""
         if not self.use_main_thread:
@@ -217,7 +217,8 @@ class EventPump:
                 except IndexError:
                     continue
                 if signal is not None:
-                    return payload
+                    event: SocketEvent = payload
+                    return event
                 self._run_item(None, payload)
         finally:
             self._owner = None

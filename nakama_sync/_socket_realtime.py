@@ -34,7 +34,7 @@ T = TypeVar("T")
 
 def _presences(value: Any) -> list[dict[str, str]]:
     if isinstance(value, (str, bytes, Mapping, UserPresence)) or not isinstance(value, Iterable):
-        raise TypeError(f"presences must be a list of UserPresence, not {type(value).__name__}")
+        raise InvalidArgumentType(f"presences must be a list of UserPresence, not {type(value).__name__}")
     return [_presence(p) for p in value]
 
 
@@ -52,15 +52,15 @@ def _opt_text(name: str, value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
+        raise InvalidArgumentType(f"{name} must be a str or None, not {type(value).__name__}")
     return value
 
 
 def _int64(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+        raise InvalidArgumentType(f"{name} must be an int, not {type(value).__name__}")
     if not -2**63 <= value < 2**63:
-        raise ValueError(f"{name} must fit in 64 bits")
+        raise InvalidArgument(f"{name} must fit in 64 bits")
     return value
 
 
@@ -68,13 +68,13 @@ def _b64(data: bytes | bytearray | memoryview | str) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8")
     elif not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"data must be bytes or str, not {type(data).__name__}")
+        raise InvalidArgumentType(f"data must be bytes or str, not {type(data).__name__}")
     return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 def _content(content: Mapping[str, Any] | str) -> str:
     if not isinstance(content, (Mapping, str)):
-        raise TypeError("content must be a dict (a JSON object) or its JSON text")
+        raise InvalidArgumentType("content must be a dict (a JSON object) or its JSON text")
     return json_text(dict(content) if isinstance(content, Mapping) else content)
 
 
@@ -111,11 +111,11 @@ class _RealtimeRequests(RequestMethods):
         match_id = _opt_text("match_id", match_id)
         token = _opt_text("token", token)
         if bool(match_id) == bool(token):
-            raise ValueError("give exactly one of match_id and token")
+            raise InvalidArgument("give exactly one of match_id and token")
         body: dict[str, Any] = {"match_id": match_id} if match_id else {"token": token}
         if metadata:
             if not isinstance(metadata, Mapping):
-                raise TypeError(f"metadata must be a dict of str to str, not {type(metadata).__name__}")
+                raise InvalidArgumentType(f"metadata must be a dict of str to str, not {type(metadata).__name__}")
             body["metadata"] = {str(k): str(v) for k, v in metadata.items()}
         return self._request("match_join", body, Match, "match")
 
@@ -144,7 +144,7 @@ class _RealtimeRequests(RequestMethods):
             if wire:
                 body["presences"] = wire
         if not isinstance(reliable, bool):
-            raise TypeError(f"reliable must be a bool, not {type(reliable).__name__}")
+            raise InvalidArgumentType(f"reliable must be a bool, not {type(reliable).__name__}")
         if reliable:
             body["reliable"] = True
         self._send("match_data_send", body)
@@ -167,7 +167,7 @@ class _RealtimeRequests(RequestMethods):
                          hidden: bool = False) -> SocketFuture[Channel]:
         """Non-blocking :meth:`join_chat`. Example: ``socket.join_chat_nowait("general")``. Any thread."""
         if not isinstance(persistence, bool) or not isinstance(hidden, bool):
-            raise TypeError("persistence and hidden must be bools")
+            raise InvalidArgumentType("persistence and hidden must be bools")
         body = {"target": _text("target", target), "type": _channel_type(type), "persistence": persistence,
                 "hidden": hidden}
         return self._request("channel_join", body, Channel, "channel")
@@ -270,7 +270,7 @@ class _RealtimeRequests(RequestMethods):
         body: dict[str, Any] = {"id": _text("id", id)}
         if payload is not None:
             if not isinstance(payload, (str, Mapping, list)):
-                raise TypeError(f"payload must be a str, a dict or a list, not {builtins.type(payload).__name__}")
+                raise InvalidArgumentType(f"payload must be a str, a dict or a list, not {builtins.type(payload).__name__}")
             body["payload"] = json_text(dict(payload) if isinstance(payload, Mapping) else payload)
         return self._request("rpc", body, Rpc, "rpc")
 
@@ -288,8 +288,8 @@ class _RealtimeRequests(RequestMethods):
 
 def _strings(values: Iterable[str], what: str) -> list[str]:
     if isinstance(values, str):
-        raise TypeError(f"{what} must be a list of strings, not a string")
+        raise InvalidArgumentType(f"{what} must be a list of strings, not a string")
     items = list(values)
     if not all(isinstance(v, str) for v in items):
-        raise TypeError(f"{what} must be a list of strings")
+        raise InvalidArgumentType(f"{what} must be a list of strings")
     return items

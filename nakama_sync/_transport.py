@@ -106,7 +106,8 @@ NO_RETRY = RetryConfig(max_attempts=1)
 
 
 def encode_query(query: Mapping[str, Any] | None) -> list[tuple[str, str]]:
-    """A query mapping as (key, value) pairs: None dropped, bools as true/false, lists repeat the key."""
+    """A query mapping as (key, value) pairs: None dropped, bools as true/false, codes (IntEnum) as their
+    number, lists repeat the key."""
     pairs: list[tuple[str, str]] = []
     if not query:
         return pairs
@@ -117,6 +118,8 @@ def encode_query(query: Mapping[str, Any] | None) -> list[tuple[str, str]]:
                 continue
             if isinstance(item, bool):
                 pairs.append((key, "true" if item else "false"))
+            elif isinstance(item, int):   # an IntEnum code too: str() of one is its name on Python 3.10
+                pairs.append((key, str(int(item))))
             else:
                 pairs.append((key, str(item)))
     return pairs
@@ -246,7 +249,7 @@ class Transport:
         if not text.strip():
             return {}
         try:
-            return _wire.loads(text)
+            reply = _wire.loads(text)
         except (RecursionError, ValueError) as exc:
             # The standard json module runs out of recursion; orjson refuses past its depth limit
             # ("depth limit exceeded"): either way the same error for the user.
@@ -255,6 +258,10 @@ class Transport:
                                None) from exc
             raise ApiError(response.status_code, None, "the server's reply is not JSON: "
                            + " ".join(text.split())[:200], text) from exc
+        if type(reply) is not dict:   # every reply of Nakama's API is an object ({} when empty)
+            raise ApiError(response.status_code, None, "the server's reply is not a JSON object: "
+                           + " ".join(text.split())[:200], text)
+        return reply
 
     def _failure(self, method: str, path: str, exc: requests.RequestException, attempt: Attempt) -> Exception:
         """The library error for a failed attempt."""

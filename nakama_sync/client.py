@@ -9,7 +9,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from ._client_account import _AccountApi
+from ._client_account import _AccountApi, _SessionReply
 from ._client_chat import _ChatApi
 from ._client_leaderboard import _LeaderboardApi
 from ._client_misc import _MiscApi
@@ -246,7 +246,8 @@ class Client(_AccountApi, _SocialApi, _StorageApi, _LeaderboardApi, _ChatApi, _M
         if vars is not None:
             body["vars"] = dict(vars)
         reply = self._call("POST", "/v2/account/session/refresh", basic_auth=True, body=body, retry=True)
-        session._update(reply.get("token", ""), reply.get("refresh_token", ""))
+        tokens = _SessionReply.from_wire(reply)
+        session._update(tokens.token, tokens.refresh_token)
         log.debug("session of user %s refreshed", session.user_id)
 
 

@@ -13,6 +13,7 @@ The tree::
      +-- UsageError                a call made in a state or on a thread where it cannot work (also a RuntimeError)
      |    +-- AlreadyConnected     connect() on a socket that is connected, connecting or reconnecting
      +-- SignalUsedAsBool          ``if socket.closed:`` (a signal) instead of ``socket.is_connected`` (also a TypeError)
+     +-- DecodeError               data from the server of the wrong shape (also a ValueError)
      +-- InvalidArgument           a bad argument, refused before anything is sent (also a ValueError)
           +-- InvalidArgumentType  an argument of the wrong type (also a TypeError)
 
@@ -21,12 +22,14 @@ Every exception that wraps another is raised ``from`` it, so the original stays 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import IntEnum
 from typing import Any
 
 __all__ = [
     "AlreadyConnected",
     "ApiError",
     "ConnectionClosed",
+    "DecodeError",
     "HttpTimeout",
     "InvalidArgument",
     "InvalidArgumentType",
@@ -36,6 +39,7 @@ __all__ = [
     "SessionError",
     "SignalUsedAsBool",
     "SocketError",
+    "SocketErrorCode",
     "TransportError",
     "UsageError",
 ]
@@ -68,31 +72,57 @@ class ApiError(NakamaError):
         return (type(self), (self.status_code, self.grpc_code, self.message, self.body))
 
 
+class SocketErrorCode(IntEnum):
+    """Nakama's realtime error codes (``Error.Code`` of ``rtapi/realtime.proto``).
+
+    Example: ``if exc.code == SocketErrorCode.MATCH_NOT_FOUND: print("no such match")``
+    """
+
+    RUNTIME_EXCEPTION = 0            #: the server raised while handling the message
+    UNRECOGNIZED_PAYLOAD = 1         #: the server did not understand the message
+    MISSING_PAYLOAD = 2              #: the envelope carried no message
+    BAD_INPUT = 3                    #: a field of the message is invalid
+    MATCH_NOT_FOUND = 4              #: no such match (or it ended)
+    MATCH_JOIN_REJECTED = 5          #: the authoritative match refused the join
+    RUNTIME_FUNCTION_NOT_FOUND = 6   #: no RPC registered with that id
+    RUNTIME_FUNCTION_EXCEPTION = 7   #: the RPC raised an error
+
+
 class SocketError(NakamaError):
     """The server answered a socket request with an ``error`` envelope.
 
-    ``code`` is Nakama's realtime error code (3 bad input, 4 match not found, 6 RPC not found, ...).
+    ``code`` is Nakama's realtime error code: a :class:`SocketErrorCode` member (3 bad input, 4 match not
+    found, 6 RPC not found, ...), or an ``int`` for a code newer than this library. The class keeps the
+    codes as constants too (``SocketError.MATCH_NOT_FOUND``).
 
-    Example: ``except SocketError as exc: if exc.code == 4: print("no such match")``
+    Example: ``except SocketError as exc: if exc.code == SocketErrorCode.MATCH_NOT_FOUND: print("gone")``
     """
 
-    RUNTIME_EXCEPTION = 0
-    UNRECOGNIZED_PAYLOAD = 1
-    MISSING_PAYLOAD = 2
-    BAD_INPUT = 3
-    MATCH_NOT_FOUND = 4
-    MATCH_JOIN_REJECTED = 5
-    RUNTIME_FUNCTION_NOT_FOUND = 6
-    RUNTIME_FUNCTION_EXCEPTION = 7
+    RUNTIME_EXCEPTION = SocketErrorCode.RUNTIME_EXCEPTION
+    UNRECOGNIZED_PAYLOAD = SocketErrorCode.UNRECOGNIZED_PAYLOAD
+    MISSING_PAYLOAD = SocketErrorCode.MISSING_PAYLOAD
+    BAD_INPUT = SocketErrorCode.BAD_INPUT
+    MATCH_NOT_FOUND = SocketErrorCode.MATCH_NOT_FOUND
+    MATCH_JOIN_REJECTED = SocketErrorCode.MATCH_JOIN_REJECTED
+    RUNTIME_FUNCTION_NOT_FOUND = SocketErrorCode.RUNTIME_FUNCTION_NOT_FOUND
+    RUNTIME_FUNCTION_EXCEPTION = SocketErrorCode.RUNTIME_FUNCTION_EXCEPTION
 
     def __init__(self, code: int, message: str, context: Mapping[str, str] | None = None) -> None:
-        self.code = code
+        self.code: SocketErrorCode | int = _socket_error_code(code)
         self.message = message
         self.context = dict(context or {})
         super().__init__(f"socket error {code}: {message}")
 
     def __reduce__(self):
         return (type(self), (self.code, self.message, self.context))
+
+
+def _socket_error_code(code: int) -> SocketErrorCode | int:
+    """``code`` as its :class:`SocketErrorCode` member, or the int itself when unknown."""
+    try:
+        return SocketErrorCode(code)
+    except ValueError:
+        return code
 
 
 class RequestTimeout(NakamaError, TimeoutError):
@@ -174,6 +204,16 @@ class SignalUsedAsBool(NakamaError, TypeError):
     ``socket.is_connected`` / ``socket.is_reconnecting`` instead. Also a ``TypeError``.
 
     Example: ``if socket.is_connected: ...`` (not ``if socket.connected: ...``)
+    """
+
+
+class DecodeError(NakamaError, ValueError):
+    """Data from the server does not have the shape Nakama's API promises (a string where a number
+    belongs, a time that is not RFC 3339, an object where a list belongs...). The message names the model
+    and the field. An HTTP call reports it as an :class:`ApiError` caused by it; the socket reports it on
+    ``received_error`` (or fails the request it answers); :meth:`Model.from_wire` raises it.
+
+    Example: ``except DecodeError as exc: print(exc)`` (or ``except ValueError``)
     """
 
 

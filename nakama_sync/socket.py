@@ -35,7 +35,7 @@ from ._socket_pump import EventPump
 from ._socket_realtime import _RealtimeRequests
 from ._socket_reconnect import Reconnector, refresh_session
 from ._socket_requests import Outbox, RequestTable
-from .exceptions import AlreadyConnected, ConnectionClosed, SessionError
+from .exceptions import AlreadyConnected, ConnectionClosed, InvalidArgument, InvalidArgumentType, SessionError
 from .models.realtime import SocketClosed, SocketConnected
 
 if TYPE_CHECKING:
@@ -114,17 +114,17 @@ class Socket(SocketSignals, _RealtimeRequests, _PartyRequests):
                  max_frame_objects: int = 100_000) -> None:
         """Prefer ``client.create_socket(...)``. Example: ``Socket(client, use_main_thread=False)``. Any thread."""
         if request_timeout <= 0:
-            raise ValueError("request_timeout must be > 0")
+            raise InvalidArgument("request_timeout must be > 0")
         if heartbeat_interval is not None and heartbeat_interval <= 0:
-            raise ValueError("heartbeat_interval must be > 0 or None")
+            raise InvalidArgument("heartbeat_interval must be > 0 or None")
         if heartbeat_timeout <= 0:
-            raise ValueError("heartbeat_timeout must be > 0")
+            raise InvalidArgument("heartbeat_timeout must be > 0")
         if max_receive_size is not None and max_receive_size < 1024:
-            raise ValueError("max_receive_size must be >= 1024 bytes or None")
+            raise InvalidArgument("max_receive_size must be >= 1024 bytes or None")
         if send_timeout <= 0:
-            raise ValueError("send_timeout must be > 0")
+            raise InvalidArgument("send_timeout must be > 0")
         if max_frame_objects < 1:
-            raise ValueError("max_frame_objects must be >= 1")
+            raise InvalidArgument("max_frame_objects must be >= 1")
         policy: ReconnectPolicy | None
         if reconnect is True:
             policy = ReconnectPolicy()
@@ -133,9 +133,9 @@ class Socket(SocketSignals, _RealtimeRequests, _PartyRequests):
         elif isinstance(reconnect, ReconnectPolicy):
             policy = reconnect
         else:
-            raise TypeError("reconnect must be a ReconnectPolicy, True or False")
+            raise InvalidArgumentType("reconnect must be a ReconnectPolicy, True or False")
         if send_buffer < 0:
-            raise ValueError("send_buffer must be >= 0")
+            raise InvalidArgument("send_buffer must be >= 0")
         self.client = client
         self.request_timeout = float(request_timeout)
         self.heartbeat_interval = float(heartbeat_interval) if heartbeat_interval else None
@@ -213,7 +213,7 @@ class Socket(SocketSignals, _RealtimeRequests, _PartyRequests):
         if not isinstance(token, str) or not token:
             raise SessionError("the session has no token")
         if not isinstance(connect_timeout, (int, float)) or isinstance(connect_timeout, bool) or connect_timeout <= 0:
-            raise ValueError("connect_timeout must be a positive number of seconds")
+            raise InvalidArgument("connect_timeout must be a positive number of seconds")
         is_expired = getattr(session, "is_expired", None)
         if callable(is_expired) and is_expired():
             raise SessionError("the session has expired: refresh it (client.session_refresh) before connecting")
@@ -337,7 +337,7 @@ class Socket(SocketSignals, _RealtimeRequests, _PartyRequests):
         """
         signal = self._signals.get(signal_name)
         if signal is None:
-            raise ValueError(f"unknown socket signal {signal_name!r}; one of {', '.join(SIGNAL_NAMES)}")
+            raise InvalidArgument(f"unknown socket signal {signal_name!r}; one of {', '.join(SIGNAL_NAMES)}")
         if handler is None:
             def decorate(fn: _F) -> _F:
                 signal.connect(fn, weak=False)

@@ -179,8 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-key", default="defaultkey")
     parser.add_argument("--ssl", action="store_true", help="use https:// and wss://")
     parser.add_argument("--players", type=int, choices=(1, 2), default=1, help="local players")
-    parser.add_argument("--room", "--match", dest="room", default="panda3d-scene",
-                        help="players in the same room meet (one word)")
+    parser.add_argument("--room", default="panda3d-scene", help="players in the same room meet (one word)")
+    parser.add_argument("--match", dest="room", default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # old name
     parser.add_argument("--auto", action="store_true", help="walk by itself")
     parser.add_argument("--frames", type=int, default=0, help="quit after this many frames (0: never)")
     parser.add_argument("--offscreen", action="store_true", help="no window (with --frames/--screenshot)")

@@ -96,20 +96,42 @@ class FrozenServer(RawServer):
 
 
 class TrickleServer(RawServer):
-    """Answers ``200 {}`` (a valid reply) one byte every ``interval`` seconds."""
+    """Answers ``200 {}`` (a valid reply) one byte every ``interval`` seconds.
+
+    ``outcomes`` gets one entry per connection when its serving ends: ``"whole"`` (every byte of the
+    reply was sent), ``"cut"`` (the client hung up first) or ``"stopped"`` (the server was closed).
+    """
 
     def __init__(self, interval: float, body: bytes = b"{}") -> None:
         self.interval = interval
         self.body = body
+        self.reply = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                      + str(len(body)).encode() + b"\r\n\r\n" + body)
+        self.outcomes: list[str] = []
         super().__init__()
 
     def serve(self, conn: socket.socket) -> None:
-        reply = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                 + str(len(self.body)).encode() + b"\r\n\r\n" + self.body)
-        for i in range(len(reply)):
-            if self._stop.wait(self.interval):
-                return
-            conn.sendall(reply[i:i + 1])
+        outcome = "whole"
+        try:
+            for i in range(len(self.reply)):
+                if self._stop.wait(self.interval):
+                    outcome = "stopped"
+                    return
+                conn.sendall(self.reply[i:i + 1])
+        except OSError:   # the client closed the connection: the rest of the reply cannot go out
+            outcome = "cut"
+        finally:
+            with self._lock:
+                self.outcomes.append(outcome)
+                self._got_request.notify_all()
+
+    def wait_outcomes(self, count: int, timeout: float = 10.0) -> list[str]:
+        """The outcomes once ``count`` connections have ended; AssertionError after ``timeout`` seconds."""
+        with self._lock:
+            ended = self._got_request.wait_for(lambda: len(self.outcomes) >= count, timeout)
+            outcomes = list(self.outcomes)
+        assert ended, f"{len(outcomes)} of {count} connections ended: {outcomes}"
+        return outcomes
 
 
 class FixedReplyServer(RawServer):

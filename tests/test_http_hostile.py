@@ -47,11 +47,12 @@ def _healthcheck(port: int, **options: Any) -> tuple[float, BaseException | None
 
 
 def test_a_trickled_reply_is_cut_at_the_attempts_deadline() -> None:
-    # 200 {} is ~70 bytes: at one byte per 0.2 s it takes ~14 s; the deadline is 1 s.
+    # 200 {} is ~70 bytes: at one byte per 0.2 s it takes ~14 s; the deadline is 1 s. Every byte arrives
+    # well within the 1 s read timeout, so only a deadline on the whole attempt hangs up before the end.
     with TrickleServer(0.2) as server:
-        elapsed, error, _client = _healthcheck(server.port, timeout=1, retries=ONE_TRY)
+        _elapsed, error, _client = _healthcheck(server.port, timeout=1, retries=ONE_TRY)
+        assert server.wait_outcomes(1) == ["cut"]
     assert isinstance(error, HttpTimeout), error
-    assert elapsed < 10, elapsed   # bound check only: without the deadline the call takes ~14 s
 
 
 def test_retries_of_a_trickled_reply_each_get_a_deadline() -> None:
@@ -59,10 +60,10 @@ def test_retries_of_a_trickled_reply_each_get_a_deadline() -> None:
     retries = RetryConfig(max_attempts=2, base_delay=0.01, max_delay=0.01,
                           listener=lambda n, exc: attempts.append(n))
     with TrickleServer(0.2) as server:
-        elapsed, error, client = _healthcheck(server.port, timeout=1, retries=retries)
+        _elapsed, error, _client = _healthcheck(server.port, timeout=1, retries=retries)
         assert server.requests == 2
+        assert server.wait_outcomes(2) == ["cut", "cut"]
     assert isinstance(error, HttpTimeout) and attempts == [1]
-    assert elapsed < client.max_call_time() + 8
 
 
 def test_a_trickled_reply_within_the_deadline_is_read() -> None:

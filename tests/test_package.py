@@ -32,3 +32,18 @@ def test_public_names_of_api_md_exist() -> None:
 def test_typed_package() -> None:
     from importlib.resources import files
     assert files("nakama_sync").joinpath("py.typed").is_file()
+
+
+def test_no_shipped_file_points_to_protocol_md() -> None:
+    """PROTOCOL.md is a maintainers' reference outside the repo: the package (client and dev server),
+    samples, docs, benchmarks, tools and README explain the behaviour inline or link Nakama's public docs.
+    (CHANGELOG.md keeps its history; tests may cite the maintainers' file on purpose.)"""
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    files = [root / "README.md", root / "BENCHMARKS.md", root / "pyproject.toml", root / "mkdocs.yml"]
+    for folder in ("nakama_sync", "samples", "docs", "benchmarks", "tools"):
+        files += [p for p in (root / folder).rglob("*") if p.is_file() and p.suffix not in {".png", ".pyc"}]
+    assert len(files) > 100 and root / "nakama_sync" / "devserver" / "_ws.py" in files
+    pointing = [str(p.relative_to(root)) for p in files
+                if "PROTOCOL.md" in p.read_text(encoding="utf-8", errors="replace")]
+    assert pointing == []

@@ -106,3 +106,88 @@ def test_user_groups_items(client: nakama_sync.Client, new_session: Any) -> None
     made = {client.create_group(session, f"pg{uuid.uuid4().hex[:12]}").id for _ in range(3)}
     got = {g.group.id for g in items(client.list_user_groups, session, limit=1) if g.group is not None}
     assert got == made
+
+
+# ---- pages() and items() agree, for the listing methods whose own tests use only one of them ----------
+def _agree(fn: Any, *args: Any, **kwargs: Any) -> tuple[list[Any], list[Any]]:
+    """Walk ``fn`` with pages() and with items(): the items must be the pages' items, in order."""
+    walked = list(pages(fn, *args, **kwargs))
+    flat = [x for page in walked for x in _items_of(page)]
+    assert list(items(fn, *args, **kwargs)) == flat
+    return walked, flat
+
+
+def test_tournament_records_around_owner_pages_and_items(client: nakama_sync.Client, new_session: Any) -> None:
+    from ._fixtures_server import CUP_OPEN
+    users = [new_session() for _ in range(4)]
+    base = time.time_ns() // 1000   # above every earlier run's scores (the cup sorts descending)
+    for i, u in enumerate(users):
+        client.write_tournament_record(u, CUP_OPEN, base - i)
+    walked, records = _agree(client.list_tournament_records_around_owner, users[0], CUP_OPEN, limit=2,
+                             max_pages=2)
+    assert len(walked) == 2 and all(isinstance(p, nakama_sync.TournamentRecordList) for p in walked)
+    ranks = [r.rank for r in records]
+    assert ranks[:2] == [1, 2] and [r.owner_id for r in records[:2]] == [u.user_id for u in users[:2]]
+    assert ranks == sorted(ranks) and len(set(ranks)) == len(ranks)   # the second page goes on, no repeats
+
+
+def test_leaderboard_and_tournament_records_items(client: nakama_sync.Client, new_session: Any) -> None:
+    from ._fixtures_server import BOARD_ASC, CUP_OPEN
+    users = [new_session() for _ in range(3)]
+    now = time.time_ns() // 1000
+    low, high = (1 << 62) - now, now   # below / above every earlier run's scores: first on both boards
+    for i, u in enumerate(users):
+        client.write_leaderboard_record(u, BOARD_ASC, low + i)
+        client.write_tournament_record(u, CUP_OPEN, high - i)
+    owners = [u.user_id for u in users]
+    _, board = _agree(client.list_leaderboard_records, users[0], BOARD_ASC, limit=1, max_pages=3)
+    assert [r.owner_id for r in board] == owners
+    _, cup = _agree(client.list_tournament_records, users[0], CUP_OPEN, limit=1, max_pages=3)
+    assert [r.owner_id for r in cup] == owners
+    _, near = _agree(client.list_leaderboard_records_around_owner, users[0], BOARD_ASC, limit=2, max_pages=2)
+    assert [r.owner_id for r in near[:3]] == owners
+
+
+def test_groups_pages_and_items(client: nakama_sync.Client, new_session: Any) -> None:
+    session = new_session()
+    prefix = f"pgl{uuid.uuid4().hex[:10]}"
+    made = sorted(client.create_group(session, f"{prefix}-{i}").id for i in range(3))
+    walked, groups = _agree(client.list_groups, session, name=f"{prefix}%", limit=1)
+    assert sorted(g.id for g in groups) == made and len(walked) >= 3
+
+
+def test_user_groups_and_notifications_pages(client: nakama_sync.Client, new_session: Any) -> None:
+    session = new_session()
+    made = {client.create_group(session, f"pu{uuid.uuid4().hex[:12]}").id for _ in range(3)}
+    walked, user_groups = _agree(client.list_user_groups, session, limit=1)
+    assert {g.group.id for g in user_groups if g.group is not None} == made and len(walked) >= 3
+    for _ in range(3):
+        client.rpc(session, "notify_me")
+    walked, notes = _agree(client.list_notifications, session, limit=1)
+    assert len({n.id for n in notes}) == 3 and [len(p.notifications) for p in walked][:3] == [1, 1, 1]
+
+
+def test_friends_of_friends_pages(client: nakama_sync.Client, new_session: Any) -> None:
+    a, b = new_session(), new_session()
+    others = [new_session() for _ in range(3)]
+    for x, y in [(a, b)] + [(b, o) for o in others]:
+        client.add_friends(x, ids=[y.user_id])
+        client.add_friends(y, ids=[x.user_id])
+    walked, fof = _agree(client.list_friends_of_friends, a, limit=1)
+    assert sorted(f.user.id for f in fof if f.user is not None) == sorted(o.user_id for o in others)
+    assert all(f.referrer == b.user_id for f in fof) and len(walked) >= 3
+
+
+def test_single_page_listings_agree(client: nakama_sync.Client, new_session: Any) -> None:
+    session = new_session()
+    sock = client.create_socket()
+    try:
+        sock.connect(session)
+        sock.create_match()
+        walked, matches = _agree(client.list_matches, session, limit=100)
+        assert len(walked) == 1 and isinstance(walked[0], nakama_sync.MatchList)
+        assert all(isinstance(m, nakama_sync.ApiMatch) for m in matches)
+    finally:
+        sock.close()
+    walked, subscriptions = _agree(client.list_subscriptions, session, limit=10)
+    assert subscriptions == [] and len(walked) == 1

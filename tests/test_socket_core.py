@@ -108,10 +108,10 @@ def test_rpc_echo_and_error_replies(sockets):  # noqa: F811
     assert sock.rpc("echo").payload == ""
     with pytest.raises(SocketError) as info:
         sock.rpc("no_such_rpc_here", "x")
-    assert info.value.code == SocketError.RUNTIME_FUNCTION_NOT_FOUND
+    assert info.value.code is nakama_sync.SocketErrorCode.RUNTIME_FUNCTION_NOT_FOUND
     with pytest.raises(SocketError) as info:
         sock.rpc("fail", "x")
-    assert info.value.code == SocketError.RUNTIME_FUNCTION_EXCEPTION
+    assert info.value.code is nakama_sync.SocketErrorCode.RUNTIME_FUNCTION_EXCEPTION
     sock.ping()  # still usable
 
 

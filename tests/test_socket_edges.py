@@ -167,6 +167,13 @@ def test_socket_futures_work_with_concurrent_futures_wait_and_as_completed(socke
     done, not_done = concurrent.futures.wait(pings, timeout=0)
     assert done == set(pings) and not not_done
     assert not failing.cancel() and not failing.cancelled() and not failing.running()
+    # it is a standard future, completed only by its socket
+    assert isinstance(failing, concurrent.futures.Future)
+    for complete in (lambda: failing.set_result(None), lambda: failing.set_exception(ValueError()),
+                     failing.set_running_or_notify_cancel):
+        with pytest.raises(nakama_sync.UsageError):
+            complete()
+    assert isinstance(failing.exception(), nakama_sync.SocketError)
 
 
 def test_a_waiter_installed_before_the_outcome_is_woken(silent_socket):  # noqa: F811
@@ -177,4 +184,4 @@ def test_a_waiter_installed_before_the_outcome_is_woken(silent_socket):  # noqa:
     done, not_done = concurrent.futures.wait([fut], timeout=15)
     assert done == {fut} and not not_done
     assert isinstance(fut.exception(), RequestTimeout)
-    assert fut._cf_waiters == []   # wait() took its waiter back
+    assert fut._waiters == []   # wait() took its waiter back

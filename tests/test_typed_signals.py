@@ -19,6 +19,7 @@ from nakama_sync._events import SIGNALS, SocketSignals, StrongSignal
 from tests.test_docs_examples import ROOT, _installed_package
 
 GOOD = '''
+import concurrent.futures
 from typing import Any
 
 import nakama_sync
@@ -77,6 +78,16 @@ def run(client: nakama_sync.Client, socket: nakama_sync.Socket) -> None:
         print(friend.user)
     for page in paging.pages(client.list_friends, nakama_sync.Session.restore("a", "b")):
         print(page.friends)
+    # socket and HTTP futures are standard futures: wait()/as_completed() take them without a cast
+    pending_match: nakama_sync.SocketFuture[nakama_sync.Match] = socket.create_match_nowait()
+    account = client.get_account_nowait(nakama_sync.Session.restore("a", "b"))
+    done, _ = concurrent.futures.wait([pending_match], timeout=5)
+    mixed: list[concurrent.futures.Future[Any]] = [pending_match, account]
+    done, _ = concurrent.futures.wait(mixed, timeout=5)
+    for future in concurrent.futures.as_completed([pending_match], timeout=5):
+        print(future.result().match_id)
+    pending_match.add_done_callback(lambda f: print(f.result().size))
+    print(done)
 '''
 
 #: Mistakes a type checker must catch, each with the line mypy reports it on (one program each).

@@ -56,7 +56,7 @@ OPERATIONS: dict[str, str] = {
     "ValidateSubscriptionGoogle": "validate_subscription_google",
     "GetSubscription": "get_subscription", "ListSubscriptions": "list_subscriptions",
 }
-# routes in gw.proto that the swagger lacks (PROTOCOL.md §6)
+# routes in Nakama's gateway proto (apigrpc.proto) that the swagger file lacks
 EXTRA = {"ValidatePurchaseSamsung": "validate_purchase_samsung"}
 
 

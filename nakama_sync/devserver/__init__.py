@@ -27,14 +27,15 @@ if typing.TYPE_CHECKING:
     from ._runtime_hooks import Initializer
     from ._runtime_loader import ModuleLoadError
     from ._runtime_nk import NakamaModule
-    from ._server import DevServer
+    from ._server import DevServer, DevServerError
 
-__all__ = ["DevServer", "DevServerConfig", "Initializer", "InvalidConditions", "ModuleLoadError", "NakamaModule",
-           "NetworkConditions", "RpcContext", "RuntimeFunctionError"]
+__all__ = ["DevServer", "DevServerConfig", "DevServerError", "Initializer", "InvalidConditions", "ModuleLoadError",
+           "NakamaModule", "NetworkConditions", "RpcContext", "RuntimeFunctionError"]
 
 _MISSING_EXTRA = ('the nakama-sync dev server needs the "devserver" extra: '
                  'python -m pip install "nakama-sync[devserver]"')
-_HOMES = {"DevServer": "._server", "DevServerConfig": "._config", "RpcContext": "._hub",
+_HOMES = {"DevServer": "._server", "DevServerError": "._server", "DevServerConfig": "._config",
+          "RpcContext": "._hub",
           "RuntimeFunctionError": "._runtime", "Initializer": "._runtime_hooks", "ModuleLoadError": "._runtime_loader",
           "NakamaModule": "._runtime_nk",
           "InvalidConditions": "._conditions", "NetworkConditions": "._conditions"}

@@ -23,14 +23,16 @@ class DevServerConfig:
     refresh_encryption_key: str = "defaultrefreshencryptionkey"
     token_expiry_sec: int = 60
     refresh_token_expiry_sec: int = 3600
-    # socket (PROTOCOL.md §4)
+    # socket: Nakama's socket.* defaults (a ping 15 s after the last reset, read deadline 25 s moved on by
+    # a pong or every 20th message; client messages up to 4096 bytes; 64 queued outgoing messages)
     ping_period_sec: float = 15.0
     pong_wait_sec: float = 25.0
     ping_backoff_threshold: int = 20
     max_message_size_bytes: int = 4096
     outgoing_queue_size: int = 64
     max_request_size_bytes: int = 262144
-    # matchmaker (PROTOCOL.md §7.5)
+    # matchmaker: tickets are matched only on interval ticks (Nakama's default 15 s); a ticket tries for
+    # max_count for max_intervals ticks before settling for min_count; at most 3 tickets per session
     matchmaker_interval_sec: float = 15.0
     matchmaker_max_intervals: int = 2
     matchmaker_max_tickets: int = 3

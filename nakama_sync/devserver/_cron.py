@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from ..exceptions import InvalidArgument
+
 __all__ = ["Cron"]
 
 _BOUNDS = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
@@ -22,7 +24,7 @@ def _field(text: str, low: int, high: int) -> set[int]:
             part, step_text = part.split("/", 1)
             step = int(step_text)
             if step < 1:
-                raise ValueError("cron step must be positive")
+                raise InvalidArgument("cron step must be positive")
         if part == "*":
             start, end = low, high
         elif "-" in part:
@@ -31,7 +33,7 @@ def _field(text: str, low: int, high: int) -> set[int]:
         else:
             start = end = int(part)
         if start < low or end > high or start > end:
-            raise ValueError(f"cron value out of range: {part}")
+            raise InvalidArgument(f"cron value out of range: {part}")
         values.update(range(start, end + 1, step))
     return values
 
@@ -42,11 +44,11 @@ class Cron:
     def __init__(self, expr: str) -> None:
         parts = expr.split()
         if len(parts) != 5:
-            raise ValueError(f"a reset schedule needs 5 cron fields: {expr!r}")
+            raise InvalidArgument(f"a reset schedule needs 5 cron fields: {expr!r}")
         try:
             sets = [_field(p, lo, hi) for p, (lo, hi) in zip(parts, _BOUNDS)]
         except ValueError as exc:
-            raise ValueError(f"invalid reset schedule {expr!r}: {exc}") from exc
+            raise InvalidArgument(f"invalid reset schedule {expr!r}: {exc}") from exc
         self.minutes, self.hours, self.days, self.months, dow = sets
         if 7 in dow:
             dow.add(0)
@@ -77,7 +79,7 @@ class Cron:
                     if t.timestamp() > ts:
                         return int(t.timestamp())
             day += timedelta(days=1)
-        raise ValueError("reset schedule never fires")
+        raise InvalidArgument("reset schedule never fires")
 
     def prev_at_or_before(self, ts: float) -> int:
         """The last firing time at or before ``ts`` (unix seconds)."""
@@ -91,4 +93,4 @@ class Cron:
                     if t.timestamp() <= ts:
                         return int(t.timestamp())
             day -= timedelta(days=1)
-        raise ValueError("reset schedule never fires")
+        raise InvalidArgument("reset schedule never fires")

@@ -4,8 +4,9 @@ Feature modules add routes with ``hub.routes.add(method, path, handler, auth=...
 function ``handler(req: ApiRequest) -> dict | web.Response`` running on the event-loop thread; it
 raises :class:`ApiFailure` for an error reply. A dict reply is sent as JSON with status 200.
 
-Auth schemes (PROTOCOL.md §1.3): ``"basic"`` (server key), ``"bearer"`` (session token), ``"none"``,
-and ``"rpc"`` (http_key query or Basic, else a bearer token; handled by the RPC route itself).
+Auth schemes, as Nakama's (Basic with the server key for authenticate and refresh, Bearer elsewhere):
+``"basic"`` (server key), ``"bearer"`` (session token), ``"none"``, and ``"rpc"`` (http_key query or Basic,
+else a bearer token; handled by the RPC route itself).
 
 Bad input never reaches a handler as a 500. In the order Nakama's HTTP stack applies them:
 :func:`request_guard` (Go's header limit, CORS preflights, gorilla/mux's path cleaning), the integer
@@ -50,7 +51,7 @@ __all__ = [
     "request_guard",
 ]
 
-# gRPC code -> HTTP status, as grpc-gateway maps them (PROTOCOL.md §1.4)
+# gRPC code -> HTTP status, as grpc-gateway maps them; the body is {"code": <grpc code>, "message": ...}
 HTTP_STATUS = {0: 200, 1: 499, 2: 500, 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400, 10: 409,
                11: 400, 12: 501, 13: 500, 14: 503, 15: 500, 16: 401}
 

@@ -1,6 +1,7 @@
 """Dev server routes: the signed-in account (get, update, delete), users, and link/unlink.
 
-PROTOCOL.md §6 "Account / users" and "Link / unlink". Uses ``hub.accounts`` from ``_http_accounts``.
+``/v2/account`` (GET, PUT, DELETE), ``/v2/user`` and ``/v2/account/link|unlink/*``. Uses ``hub.accounts``
+from ``_http_accounts``.
 """
 from __future__ import annotations
 

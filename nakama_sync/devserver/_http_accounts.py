@@ -1,10 +1,10 @@
 """Accounts for the dev server: the ``accounts`` tables, authentication, session refresh and logout.
 
-PROTOCOL.md §5/§6. Other modules use ``hub.accounts`` (an :class:`Accounts`):
-``user_wire(row)`` gives a user's wire form, ``row(user_id)`` / ``rows_by_ids`` / ``rows_by_usernames``
-read users, ``is_online`` may be replaced by the status module, and ``deleted_hooks`` are called with the
-user id when an account is deleted. Revocation (logout) is by token id (``tid``), kept in SQLite.
-The profile, link and users routes are in ``_http_account_profile.py``.
+Sessions are HS256 JWTs as Nakama issues them (see ``Hub.issue_tokens``). Other modules use ``hub.accounts``
+(an :class:`Accounts`): ``user_wire(row)`` gives a user's wire form, ``row(user_id)`` / ``rows_by_ids`` /
+``rows_by_usernames`` read users, ``is_online`` may be replaced by the status module, and ``deleted_hooks``
+are called with the user id when an account is deleted. Revocation (logout) is by token id (``tid``), kept
+in SQLite. The profile, link and users routes are in ``_http_account_profile.py``.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Friends: ``/v2/friend`` (list/add/delete), ``/v2/friend/block``, ``/v2/friend/friends`` and the
-Facebook/Steam imports (PROTOCOL.md §6 Friends, §7.7).
+Facebook/Steam imports (see https://heroiclabs.com/docs/nakama/concepts/friends/).
 
 Edges are stored both ways (``user_edge``: source's view of destination). States from the source's
 side: 0 mutual friend, 1 invite sent, 2 invite received, 3 blocked. Notifications -2 (request),

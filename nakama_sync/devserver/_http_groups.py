@@ -1,4 +1,5 @@
-"""Groups: ``/v2/group...`` and ``/v2/user/{user_id}/group`` (PROTOCOL.md §6 Groups, §7.3, §7.7).
+"""Groups: ``/v2/group...`` and ``/v2/user/{user_id}/group`` (see
+https://heroiclabs.com/docs/nakama/concepts/groups/).
 
 Member states: 0 superadmin, 1 admin, 2 member, 3 join request (4 banned, never listed by default).
 ``edge_count`` counts states 0-2. Membership changes post group-channel system messages through

@@ -1,4 +1,5 @@
-"""Dev server route: RPC over HTTP, ``GET|POST /v2/rpc/{id}`` (PROTOCOL.md §1.3, §1.4, §6).
+"""Dev server route: RPC over HTTP, ``GET|POST /v2/rpc/{id}`` (Nakama's own RPC handler, not
+the gateway).
 
 Auth: ``?http_key=`` first, else ``Authorization: Basic <http_key>:`` or ``Bearer <session>``. The body
 is a JSON string holding the payload, or (with ``?unwrap``) the payload itself, and so is the reply.

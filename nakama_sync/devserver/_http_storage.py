@@ -1,8 +1,9 @@
 """Storage objects: ``PUT/POST /v2/storage``, ``PUT /v2/storage/delete``, ``GET /v2/storage/{collection}[/{user_id}]``.
 
-As Nakama (PROTOCOL.md §6 Storage): values are JSON objects; ``version`` is the MD5 hex of the value
-as sent; ``"*"`` writes only if absent, a hash only if unchanged; read permission 0 (server only),
-1 (owner), 2 (public); write permission 0 (server only), 1 (owner). A batch is all-or-nothing.
+As Nakama (https://heroiclabs.com/docs/nakama/concepts/storage/collections/): values are JSON objects;
+``version`` is the MD5 hex of the value as sent; ``"*"`` writes only if absent, a hash only if unchanged;
+read permission 0 (server only), 1 (owner), 2 (public); write permission 0 (server only), 1 (owner). A batch
+is all-or-nothing.
 """
 from __future__ import annotations
 

@@ -96,7 +96,8 @@ class Hub:
     # ---- tokens ---------------------------------------------------------------------------
     def issue_tokens(self, user_id: str, username: str, vars: dict[str, str] | None = None,
                      token_id: str | None = None, issued_at: int | None = None) -> tuple[str, str]:
-        """A new (session token, refresh token) pair with Nakama's claims (PROTOCOL.md §5)."""
+        """A new (session token, refresh token) pair with Nakama's HS256 claims: ``tid`` (the same in both
+        tokens, kept across refreshes), ``uid``, ``usn``, ``vrs`` (left out when empty), ``exp``, ``iat``."""
         now = int(time.time())
         tid = token_id or str(uuid.uuid4())
         iat = issued_at or now

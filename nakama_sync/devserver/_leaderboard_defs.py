@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..exceptions import InvalidArgument
 from ._cron import Cron
 
 __all__ = ["BoardDef", "make_board"]
@@ -87,28 +88,28 @@ def make_board(board_id: str, *, sort_order: str | int = "desc", operator: str |
                category: int = 0, start_time: int = 0, end_time: int = 0, duration: int = 0,
                max_size: int = 0, max_num_score: int = 0, join_required: bool = False,
                enable_ranks: bool = False) -> BoardDef:
-    """Validate the options (raising ValueError) and build a :class:`BoardDef`."""
+    """Validate the options (raising InvalidArgument, a ValueError) and build a :class:`BoardDef`."""
     if not isinstance(board_id, str) or not board_id or len(board_id) > 128:
-        raise ValueError("leaderboard id must be a non-empty string of at most 128 characters")
+        raise InvalidArgument("leaderboard id must be a non-empty string of at most 128 characters")
     order = _SORT.get(sort_order, None) if isinstance(sort_order, str) else sort_order
     if order not in (0, 1):
-        raise ValueError(f"sort_order must be 'asc' or 'desc', not {sort_order!r}")
+        raise InvalidArgument(f"sort_order must be 'asc' or 'desc', not {sort_order!r}")
     op = _OPERATORS.get(operator, None) if isinstance(operator, str) else operator
     if op not in (1, 2, 3, 4):
-        raise ValueError(f"operator must be best, set, incr or decr, not {operator!r}")
+        raise InvalidArgument(f"operator must be best, set, incr or decr, not {operator!r}")
     meta = metadata if isinstance(metadata, str) else json.dumps(metadata or {}, separators=(",", ":"))
     if not isinstance(json.loads(meta), dict):
-        raise ValueError("metadata must be a JSON object")
+        raise InvalidArgument("metadata must be a JSON object")
     cron = Cron(reset_schedule) if reset_schedule else None
     if tournament:
         if duration <= 0:
-            raise ValueError("a tournament needs a duration > 0 (seconds)")
+            raise InvalidArgument("a tournament needs a duration > 0 (seconds)")
         if not start_time:
             start_time = int(time.time())
         if end_time and end_time <= start_time:
-            raise ValueError("end_time must be after start_time")
+            raise InvalidArgument("end_time must be after start_time")
         if not 0 <= category <= 127:
-            raise ValueError("category must be between 0 and 127")
+            raise InvalidArgument("category must be between 0 and 127")
     return BoardDef(id=board_id, sort_order=order, operator=op, reset_schedule=reset_schedule or "",
                     metadata=meta, authoritative=authoritative, tournament=tournament, title=title,
                     description=description, category=category, start_time=start_time, end_time=end_time,

@@ -1,6 +1,6 @@
 """The matchmaker's query language: a documented subset of Nakama's (Bluge query strings).
 
-Supported (PROTOCOL.md §7.5)::
+Supported (values match exactly, as with Nakama's keyword analyzer)::
 
     *                                   matches every ticket
     +properties.region:*                the ticket has the property, any value

@@ -1,9 +1,10 @@
 """Presence-change batching shared by matches, chat channels and streams.
 
-Nakama's tracker queues joins and leaves and sends them asynchronously, one event per stream holding
-every change of the batch (PROTOCOL.md §7.1). :class:`PresenceBatcher` does the same on the loop: changes
-added during one loop iteration go out together on the next, through the ``deliver(key, joins, leaves)``
-function of the registry that owns the stream. Loop thread only.
+Nakama's tracker queues joins and leaves and sends them asynchronously, one event per stream holding every
+change of the batch, to every session in the stream at send time (so a joiner gets its own join, before or
+after its reply, and a leaver never gets its own leave). :class:`PresenceBatcher` does the same on the loop:
+changes added during one loop iteration go out together on the next, through the ``deliver(key, joins,
+leaves)`` function of the registry that owns the stream. Loop thread only.
 """
 from __future__ import annotations
 

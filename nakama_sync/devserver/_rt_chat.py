@@ -1,4 +1,5 @@
-"""Chat on the dev server: rooms, direct messages, group channels (PROTOCOL.md §3.4, §3.5, §7.3).
+"""Chat on the dev server: rooms, direct messages, group channels (see
+https://heroiclabs.com/docs/nakama/concepts/chat/).
 
 Channel ids are ``"<mode>.<subject>.<subcontext>.<label>"``: rooms ``2...<name>``, groups ``3.<group_id>..``,
 DMs ``4.<lower user id>.<higher user id>.``. Messages a presence sends are saved in SQLite (component

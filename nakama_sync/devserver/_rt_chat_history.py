@@ -1,4 +1,6 @@
-"""``GET /v2/channel/{channel_id}``: saved chat messages with cursors (PROTOCOL.md §6, §7.3).
+"""``GET /v2/channel/{channel_id}``: saved chat messages with cursors: oldest first
+by default (``forward=false``: newest first); ``next_cursor`` only when more follow, ``prev_cursor`` only
+when a cursor was passed and earlier messages exist; ``cacheable_cursor`` always.
 
 Cursors are opaque to clients: here base64url of a small JSON object naming the channel, the
 direction, the message the page ended on and whether the cursor goes on (``next``) or back (``prev``).

@@ -1,4 +1,5 @@
-"""Relayed matches on the dev server (PROTOCOL.md §3.4, §7.1, §7.2; Nakama's pipeline_match.go, tracker.go).
+"""Relayed matches on the dev server (Nakama's pipeline_match.go, tracker.go; see
+https://heroiclabs.com/docs/nakama/concepts/multiplayer/relayed/).
 
 A relayed match is a set of presences keyed by ``"<uuid>."``; it exists only while someone is in it.
 The server relays ``match_data_send`` to the other members and sends ``match_presence_event`` pushes,
@@ -236,7 +237,7 @@ def _match_body(match_id: str, size: int, presences: list[dict[str, Any]], sessi
 
 def data_body(match_id: str, sender: dict[str, Any] | None, op_code: int, data: bytes,
               reliable: bool) -> dict[str, Any]:
-    """The ``match_data`` push body, defaults left out (PROTOCOL.md §3.5)."""
+    """The ``match_data`` push body, defaults left out (``op_code`` 0, empty ``data``, false ``reliable``)."""
     body: dict[str, Any] = {"match_id": match_id}
     if sender is not None:
         body["presence"] = sender

@@ -1,4 +1,5 @@
-"""Authoritative matches on the dev server (PROTOCOL.md §7.1 "Authoritative"; Nakama's match_handler.go).
+"""Authoritative matches on the dev server (Nakama's match_handler.go; see
+https://heroiclabs.com/docs/nakama/concepts/multiplayer/authoritative/).
 
 Register a handler with ``DevServer.register_match_handler(name, handler)`` (or ``initializer.register_match``)
 and start a match with ``nk.match_create(name, params)`` / ``DevServer.create_match`` -> ``"<uuid>.<node>"``.

@@ -1,4 +1,5 @@
-"""The matchmaker: tickets, interval ticks, ``matchmaker_matched`` pushes (PROTOCOL.md §3.4, §7.5).
+"""The matchmaker: tickets, interval ticks, ``matchmaker_matched`` pushes (see
+https://heroiclabs.com/docs/nakama/concepts/multiplayer/matchmaker/).
 
 How a tick works (every ``config.matchmaker_interval_sec``; the dev server's simplified form of
 Nakama's ``processDefault``):

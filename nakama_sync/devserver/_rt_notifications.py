@@ -1,4 +1,5 @@
-"""Notifications: stored when persistent, pushed to every open socket of the user (PROTOCOL.md §7.7).
+"""Notifications: stored when persistent, pushed to every open socket of the user (see
+https://heroiclabs.com/docs/nakama/concepts/notifications/).
 
 Other modules call ``hub.notify(user_id, subject, content_dict, code, sender_id, persistent)`` (loop
 thread). The HTTP routes live here too: ``GET /v2/notification`` (oldest first, default limit 1,

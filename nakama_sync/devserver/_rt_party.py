@@ -1,5 +1,5 @@
 """Parties: create, join (open or by request), leave, promote, accept, remove, close, data, update, and
-party matchmaking (PROTOCOL.md §3.4 party table, §7.6), plus ``GET /v2/party``.
+party matchmaking (see https://heroiclabs.com/docs/nakama/concepts/parties/), plus ``GET /v2/party``.
 
 Reply and push order follows what a real Nakama 3.40 sent (transcripts/party.json): e.g. the creator
 gets the ``party`` reply, then an extra ``party`` push without cid or label, then its own

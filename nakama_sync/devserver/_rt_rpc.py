@@ -1,4 +1,4 @@
-"""RPC over the socket on the dev server (PROTOCOL.md §3.4 ``rpc``; Nakama's pipeline_rpc.go).
+"""RPC over the socket on the dev server (the ``rpc`` envelope; Nakama's pipeline_rpc.go).
 
 ``{"rpc": {"id", "payload"}}`` calls the function registered under the lowercased id in ``hub.rpcs``
 with an :class:`RpcContext` that knows the socket's user and session. The reply is

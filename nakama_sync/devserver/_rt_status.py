@@ -1,4 +1,5 @@
-"""Status presences and follows on the dev server (PROTOCOL.md §3.4, §4, §7.4; Nakama's pipeline_status.go).
+"""Status presences and follows on the dev server (Nakama's pipeline_status.go; see
+https://heroiclabs.com/docs/nakama/concepts/status/).
 
 A socket is "online" while it has a status presence: it connected with ``status=true`` or sent a
 ``status_update`` with a status. Every socket follows its own user from the start; ``status_follow``

@@ -1,5 +1,6 @@
 """Custom streams on the dev server: server code joins sockets to a stream and sends them data
-(PROTOCOL.md §3.5 ``stream_data`` / ``stream_presence_event``; Nakama's runtime stream functions).
+(the ``stream_data`` / ``stream_presence_event`` pushes; Nakama's runtime stream functions, see
+https://heroiclabs.com/docs/nakama/server-framework/streams/).
 
 Clients never send stream messages: server code does it through ``DevServer.stream_join``,
 ``stream_leave`` and ``stream_send`` (any thread), which call the registry at ``hub.streams``:

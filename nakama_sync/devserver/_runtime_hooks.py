@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..exceptions import InvalidArgument
 from ._http import INTERNAL, NOT_FOUND, ApiFailure, ApiRequest, Handler
 from ._hub import RpcContext
 from ._runtime import RuntimeFunctionError, run_hook
@@ -103,7 +104,7 @@ class Initializer:
 
     def _operation(self, operation: str) -> str:
         if operation not in HTTP_OPERATIONS:
-            raise ValueError(f"no hookable HTTP operation {operation!r}; one of: {', '.join(HTTP_OPERATIONS)}")
+            raise InvalidArgument(f"no hookable HTTP operation {operation!r}; one of: {', '.join(HTTP_OPERATIONS)}")
         return operation
 
     def register_req_before(self, operation: str, fn: Callable[[RpcContext, dict[str, Any]], Any]) -> None:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from ..exceptions import InvalidArgumentType, NakamaError, UsageError
 from ._conditions import ConditionsTable, NetworkConditions, NetworkShaper, http_middleware
 from ._config import DevServerConfig
 from ._http import AIOHTTP_LINE_LIMIT, ApiFailure, error_response, request_guard
@@ -24,10 +25,18 @@ from ._hub import HUB_KEY, Hub, RpcFunction
 from ._runtime_hooks import RuntimeHooks
 from ._runtime_nk import NakamaModule
 
-__all__ = ["DevServer"]
+__all__ = ["DevServer", "DevServerError"]
 
 T = TypeVar("T")
 log = logging.getLogger("nakama_sync.devserver")
+
+
+class DevServerError(NakamaError, RuntimeError):
+    """The dev server could not start (its port is busy, its TLS files are unreadable, it did not answer
+    within the start timeout...). The message says why.
+
+    Example: ``except DevServerError as exc: print(exc)``
+    """
 
 # Feature modules, each with install(hub). Order matters only for hooks that depend on each other.
 _MODULES = [
@@ -68,7 +77,7 @@ class DevServer:
         known = {f.name for f in _dc_fields(DevServerConfig)}
         unknown = set(options) - known
         if unknown:
-            raise TypeError(f"unknown DevServer option(s): {', '.join(sorted(unknown))}")
+            raise InvalidArgumentType(f"unknown DevServer option(s): {', '.join(sorted(unknown))}")
         self.config = DevServerConfig(host=host, port=port, **options)
         c = self.config
         self._network = ConditionsTable(NetworkConditions(c.latency_ms, c.jitter_ms, c.loss, c.bandwidth_kbps),
@@ -123,10 +132,10 @@ class DevServer:
             self._thread = threading.Thread(target=self._run, name="nakama-devserver", daemon=True)
             self._thread.start()
         if not self._ready.wait(timeout):
-            raise RuntimeError("dev server did not start in time")
+            raise DevServerError("dev server did not start in time")
         if self._start_error is not None:
             self._thread.join(timeout)
-            raise RuntimeError(f"dev server failed to start: {self._start_error}") from self._start_error
+            raise DevServerError(f"dev server failed to start: {self._start_error}") from self._start_error
         return self
 
     def stop(self, timeout: float = 15.0) -> None:
@@ -183,7 +192,7 @@ class DevServer:
         """
         loop = self._loop
         if loop is None or self._thread is None:
-            raise RuntimeError("dev server is not running")
+            raise UsageError("dev server is not running")
         if threading.current_thread() is self._thread:
             return fn(*args, **kwargs)
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
@@ -327,7 +336,7 @@ class DevServer:
         Example: ``server.stream_send(99, label="lobby", data="ping")``. Any thread.
         """
         if not isinstance(data, str):
-            raise TypeError("stream data must be a str")
+            raise InvalidArgumentType("stream data must be a str")
         key = (mode, subject, subcontext, label)
         return self.call(lambda: self.hub.streams.send(key, data, reliable))  # type: ignore[union-attr]
 
@@ -447,7 +456,8 @@ async def _root(request: web.Request) -> web.Response:
 
 @web.middleware
 async def _routing_errors(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
-    """Unknown paths and methods answer as grpc-gateway does (PROTOCOL.md §1.4)."""
+    """Unknown paths and methods answer as grpc-gateway does: 404 ``{"code":5,"message":"Not Found"}``,
+    501 ``{"code":12,"message":"Method Not Allowed"}``."""
     try:
         return await handler(request)
     except web.HTTPNotFound:

@@ -1,10 +1,10 @@
 """The realtime socket of the dev server: ``GET /ws``, one :class:`WsSession` per connection.
 
 Handlers for envelope keys are registered with ``@hub.ws_handler(key, fields)``; ``fields`` maps each
-allowed field (snake_case) to a type from :data:`FIELD_TYPES`. The decoder is as strict as Nakama's
-(PROTOCOL.md §3.1): an unknown key or field, a wrong type, bad base64, a numeric cid, or two message keys
-close the socket with ``received malformed payload``; an envelope without a message closes it with
-``error processing message``.
+allowed field (snake_case) to a type from :data:`FIELD_TYPES`. The decoder is as strict as Nakama's (each
+frame is one envelope: an optional string ``cid`` plus exactly one message key): an unknown key or field, a
+wrong type, bad base64, a numeric cid, or two message keys close the socket with ``received malformed
+payload``; an envelope without a message closes it with ``error processing message``.
 
 A handler is ``fn(session, msg, cid) -> dict | None`` (or a coroutine): the dict is the reply body
 (``{"match": {...}}``, or ``{}`` for an empty ack), ``None`` means no reply. Raise :class:`WsFailure`
@@ -232,7 +232,8 @@ async def websocket_view(request: web.Request) -> web.StreamResponse:
     else:
         token = request.query.get("token", "")
     # Like Nakama 3.40, the upgrade checks signature, expiry and "log out everywhere", not the logout
-    # of one single token (PROTOCOL.md §4 quirk; see _revocation).
+    # of one single token: Nakama looks the raw token up where a token id belongs, so that check never
+    # matches (see _revocation).
     from . import _jwt
     try:
         claims = _jwt.decode(token, hub.config.encryption_key, now=time.time()) if token else None
@@ -349,7 +350,7 @@ async def _reader(session: WsSession) -> None:
         elif msg.type == WSMsgType.PONG:
             _reset_deadline(session)
         elif msg.type == WSMsgType.CLOSE:
-            # the client closed: echo its code with an empty reason, as Nakama does (PROTOCOL.md §4)
+            # the client closed: echo its code with an empty reason, then drop the connection, as Nakama does
             code = msg.data if isinstance(msg.data, int) and 1000 <= msg.data < 5000 else WSCloseCode.OK
             session.close("", code=code)
         elif msg.type == WSMsgType.ERROR:

@@ -28,8 +28,8 @@ from typing import Any
 
 from direct.task import Task
 
-from ..exceptions import ConnectionClosed
-from . import SOCKET_SIGNALS
+from ..exceptions import ConnectionClosed, InvalidArgumentType
+from . import _check_poll_options, _check_signal_names
 
 __all__ = ["SocketTask", "attach_socket", "event_name"]
 
@@ -41,6 +41,8 @@ def event_name(signal: str, prefix: str = "nakama-") -> str:
 
     Example: ``event_name("received_match_state") == "nakama-match-state"``. Any thread.
     """
+    if not isinstance(signal, str) or not isinstance(prefix, str):
+        raise InvalidArgumentType("event_name(signal, prefix) takes two str")
     signal = signal.removeprefix("received_")
     return prefix + signal.replace("_", "-")
 
@@ -62,11 +64,21 @@ class SocketTask:
         max_events: the most socket events to run per frame (default: all that are queued).
         poll_timeout: how long each frame's ``poll()`` may wait for an event (default 0: never wait;
             a windowless bot that steps the task manager itself may prefer a few milliseconds).
+
+    Errors (each a :class:`~nakama_sync.NakamaError`; nothing is connected then):
+    :class:`~nakama_sync.InvalidArgumentType` (also a ``TypeError``) when ``socket`` is not a socket,
+    ``signals`` is one string, or ``prefix``, ``max_events``, ``poll_timeout`` have the wrong type;
+    :class:`~nakama_sync.InvalidArgument` (also a ``ValueError``) for an unknown signal name,
+    ``max_events < 1`` or a negative ``poll_timeout``.
     """
 
     def __init__(self, socket: Any, task_mgr: Any = None, messenger: Any = None, prefix: str = "nakama-",
                  signals: Iterable[str] | None = None, sort: int = -50, max_events: int | None = None,
                  poll_timeout: float = 0.0) -> None:
+        names = _check_signal_names(socket, signals)
+        _check_poll_options(poll_timeout, max_events)
+        if not isinstance(prefix, str):
+            raise InvalidArgumentType(f"prefix must be a str, not {type(prefix).__name__}")
         if task_mgr is None:
             from direct.task.TaskManagerGlobal import taskMgr as task_mgr  # type: ignore[no-redef]
         if messenger is None:
@@ -82,15 +94,12 @@ class SocketTask:
         self._closed = False
         self._removed = False
         self._connections: list[tuple[Any, Callable[..., None]]] = []
-        for signal_name in SOCKET_SIGNALS if signals is None else tuple(signals):
-            signal = getattr(socket, signal_name, None)
-            if signal is None or not hasattr(signal, "connect"):
-                self._disconnect()
-                raise ValueError(f"{signal_name!r} is not a signal of {type(socket).__name__}")
+        for signal_name in names:
+            signal = getattr(socket, signal_name)
             handler = self._make_handler(signal_name)
             signal.connect(handler, weak=False)   # a closure nothing else keeps alive
             self._connections.append((signal, handler))
-        if signals is not None and "closed" not in signals:   # the task must still see the close
+        if "closed" not in names:   # the task must still see the close
             handler = self._make_handler("closed", forward=False)
             socket.closed.connect(handler, weak=False)
             self._connections.append((socket.closed, handler))

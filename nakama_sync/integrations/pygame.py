@@ -42,7 +42,8 @@ from typing import Any
 
 import pygame
 
-from . import SOCKET_SIGNALS
+from ..exceptions import InvalidArgumentType, UsageError
+from . import _check_poll_options, _check_signal_names
 
 __all__ = ["NAKAMA_EVENT", "PygameBridge"]
 
@@ -67,23 +68,30 @@ class PygameBridge:
         socket: a :class:`nakama_sync.Socket` (connected or not yet).
         signals: the names of the signals to bridge (default: all of them).
         event_type: the pygame event type to post (default :data:`NAKAMA_EVENT`).
+
+    Errors (each a :class:`~nakama_sync.NakamaError`; nothing is connected then):
+    :class:`~nakama_sync.UsageError` (also a ``RuntimeError``) when pygame is not initialised;
+    :class:`~nakama_sync.InvalidArgumentType` (also a ``TypeError``) when ``socket`` is not a socket,
+    ``signals`` is one string or ``event_type`` is not an int; :class:`~nakama_sync.InvalidArgument`
+    (also a ``ValueError``) naming an unknown signal.
     """
 
     def __init__(self, socket: Any, signals: Iterable[str] | None = None,
                  event_type: int | None = None) -> None:
         if not pygame.display.get_init():
-            raise RuntimeError("pygame is not initialised: call pygame.init() before PygameBridge(socket)")
+            raise UsageError("pygame is not initialised: call pygame.init() before PygameBridge(socket)")
+        if event_type is not None and (isinstance(event_type, bool) or not isinstance(event_type, int)):
+            raise InvalidArgumentType(f"event_type must be a pygame event type (an int), not "
+                                      f"{type(event_type).__name__}")
+        names = _check_signal_names(socket, signals)
         self.socket = socket
         self.event_type: int = NAKAMA_EVENT if event_type is None else event_type
         self._pending: collections.deque[pygame.event.Event] = collections.deque()
         self._post_lock = threading.Lock()   # pump() and a reader-thread handler may both post
         self._warned = False
         self._connections: list[tuple[Any, Callable[..., None]]] = []
-        for name in SOCKET_SIGNALS if signals is None else tuple(signals):
-            signal = getattr(socket, name, None)
-            if signal is None or not hasattr(signal, "connect"):
-                self.close()
-                raise ValueError(f"{name!r} is not a signal of {type(socket).__name__}")
+        for name in names:
+            signal = getattr(socket, name)
             handler = self._make_handler(name)
             # weak=False: the handler is a closure that nothing else keeps alive.
             signal.connect(handler, weak=False)
@@ -103,8 +111,11 @@ class PygameBridge:
         Example: ``bridge.pump()`` at the top of each frame, then ``pygame.event.get()``.
         ``timeout`` and ``max_events`` are ``socket.poll()``'s: by default it never blocks and runs
         every queued event. Returns how many socket events ran. Game's thread only. Events pygame
-        refused before (queue full, type blocked) are posted again first, in order.
+        refused before (queue full, type blocked) are posted again first, in order. A bad ``timeout``
+        or ``max_events`` raises :class:`~nakama_sync.InvalidArgument` (or its ``...Type`` subclass);
+        a pygame shut down meanwhile raises :class:`~nakama_sync.UsageError`. Bound: ``timeout``.
         """
+        _check_poll_options(timeout, max_events)
         self._flush()
         return int(self.socket.poll(timeout=timeout, max_events=max_events) or 0)
 
@@ -138,7 +149,7 @@ class PygameBridge:
                 posted = pygame.event.post(event)
             except pygame.error as exc:
                 if not pygame.display.get_init():
-                    raise RuntimeError("pygame was shut down while the socket bridge is in use") from exc
+                    raise UsageError("pygame was shut down while the socket bridge is in use") from exc
                 posted = False  # the SDL queue is full: keep it for the next pump()
             if not posted:
                 if not self._warned:

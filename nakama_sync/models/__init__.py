@@ -18,18 +18,18 @@ from .social import *
 from .storage import *
 
 __all__ = [
-    "Account", "AccountDevice", "ApiMatch", "Channel", "ChannelMessage", "ChannelMessageAck",
+    "Account", "AccountDevice", "ApiMatch", "Channel", "ChannelMessage", "ChannelMessageAck", "ChannelMessageCode",
     "ChannelMessageList", "ChannelPresenceEvent", "ChannelType", "DeleteStorageObjectId", "Friend",
     "FriendList", "FriendOfFriend", "FriendState", "FriendsOfFriendsList", "Group", "GroupList",
     "GroupUser", "GroupUserList", "GroupUserState", "LeaderboardRecord", "LeaderboardRecordList", "LostItem", "Match",
     "MatchData", "MatchList", "MatchPresenceEvent", "MatchmakerCompletionStats", "MatchmakerMatched",
-    "MatchmakerStats", "MatchmakerTicket", "MatchmakerUser", "Model", "Notification", "NotificationList",
+    "MatchmakerStats", "MatchmakerTicket", "MatchmakerUser", "Model", "Notification", "NotificationCode", "NotificationList",
     "Operator", "Party", "PartyClose", "PartyData", "PartyJoinRequest", "PartyLeader", "PartyList",
     "PartyMatchmakerTicket", "PartyPresenceEvent", "PartyUpdate", "ReadStorageObjectId", "Rpc",
     "SocketClosed", "SocketConnected", "SocketErrorEvent", "SocketReconnected", "SocketReconnecting", "SortOrder", "Status", "StatusPresenceEvent",
     "StorageObject", "StorageObjectAck", "StorageObjectAcks", "StorageObjectList", "StorageObjects",
     "StoragePermissionRead", "StoragePermissionWrite", "StoreEnvironment", "StoreProvider", "Stream",
-    "StreamData", "StreamPresenceEvent", "SubscriptionList", "Tournament", "TournamentList",
+    "StreamData", "StreamMode", "StreamPresenceEvent", "SubscriptionList", "Tournament", "TournamentList",
     "TournamentRecordList", "User", "UserGroup", "UserGroupList", "UserPresence", "Users",
     "ValidatePurchaseResponse", "ValidateSubscriptionResponse", "ValidatedPurchase",
     "ValidatedSubscription", "WriteStorageObject"

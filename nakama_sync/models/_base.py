@@ -1,8 +1,10 @@
 """The base of every model: a frozen dataclass read from protojson by its type hints.
 
 A model declares its fields with Python types; :meth:`Model.from_wire` converts the server's JSON
-(int64 strings to ``int``, base64 to ``bytes``, RFC 3339 to ``datetime``, nested models and lists of
-models, JSON-in-a-string fields to parsed values). The conversion plan is built once per class.
+(int64 strings to ``int``, base64 to ``bytes``, RFC 3339 to ``datetime``, numeric codes to their
+``IntEnum``, nested models and lists of models, JSON-in-a-string fields to parsed values) with the strict
+readers of ``nakama_sync._decode``: a value of the wrong type raises ``DecodeError`` instead of becoming
+a made-up value. The reader is built once per class.
 
 Field options, through :func:`wire_field`:
 - ``name="self"``: the wire name when it differs from the attribute (``self`` → ``self_presence``);
@@ -11,16 +13,12 @@ Field options, through :func:`wire_field`:
 from __future__ import annotations
 
 import dataclasses
-import functools
 import sys
-import types
 import typing
 from collections.abc import Callable
-from datetime import datetime
-from enum import IntEnum
-from typing import Any, ClassVar, TypeVar, Union
+from typing import Any, TypeVar
 
-from .. import _wire
+from .. import _decode
 
 if typing.TYPE_CHECKING:  # type checkers only (mypy ships these stubs): no run-time dependency
     from typing_extensions import Self, dataclass_transform
@@ -59,56 +57,6 @@ def model(cls: type[M]) -> type[M]:
     return dataclasses.dataclass(frozen=True, slots=True)(cls)  # type: ignore[return-value]
 
 
-def _strip_optional(tp: Any) -> Any:
-    origin = typing.get_origin(tp)
-    if origin in (Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return tp
-
-
-def _enum_or_int(codes: type[IntEnum], raw: Any) -> int:
-    value = _wire.int64(raw)
-    try:
-        return codes(value)
-    except ValueError:   # a code newer than this library: keep the number
-        return value
-
-
-def _converter(tp: Any, json_text: bool) -> Callable[[Any], Any] | None:
-    """A function turning the wire value into the attribute value; None means 'use as is'."""
-    if json_text:
-        return _wire.parse_json_text
-    tp = _strip_optional(tp)
-    origin = typing.get_origin(tp)
-    if tp is int:
-        return _wire.int64
-    if isinstance(tp, type) and issubclass(tp, IntEnum):   # a code: its enum member, or the int if unknown
-        return functools.partial(_enum_or_int, tp)
-    if tp is float:
-        return float
-    if tp is bytes:
-        return _wire.b64decode
-    if tp is datetime:
-        return _wire.parse_time
-    if isinstance(tp, type) and issubclass(tp, Model):
-        return tp.from_wire
-    if origin is list:
-        (item,) = typing.get_args(tp) or (Any,)
-        item_converter = _converter(item, False)
-        if item_converter is None:
-            return list
-        return lambda values: [item_converter(v) for v in values]
-    if origin is dict:
-        args = typing.get_args(tp)
-        inner = _converter(args[1], False) if len(args) == 2 else None
-        if inner is None:
-            return dict
-        return lambda values: {k: inner(v) for k, v in values.items()}
-    return None
-
-
 class Model:
     """Base class of the models. Subclasses are made with the :func:`model` decorator.
 
@@ -117,31 +65,14 @@ class Model:
     """
 
     __slots__ = ()
-    _plan: ClassVar[tuple[tuple[str, str, Callable[[Any], Any] | None], ...]]
-
-    @classmethod
-    def _build_plan(cls) -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...]:
-        hints = typing.get_type_hints(cls)
-        plan = []
-        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-            wire_name = f.metadata.get("wire_name") or f.name
-            plan.append((f.name, wire_name, _converter(hints[f.name], bool(f.metadata.get("json_text")))))
-        return tuple(plan)
 
     @classmethod
     def from_wire(cls, data: dict[str, Any] | None) -> Self:
-        """Build the model from the server's JSON object (missing keys take the field defaults)."""
-        try:
-            plan = cls.__dict__["_plan"]
-        except KeyError:
-            plan = cls._build_plan()
-            type.__setattr__(cls, "_plan", plan)
-        if not data:
+        """Build the model from the server's JSON object; ``None`` or ``{}`` gives the defaults.
+
+        Strict: a field of the wrong type raises :class:`~nakama_sync.exceptions.DecodeError` naming the
+        model and the field (see the module docstring). Any thread.
+        """
+        if data is None:
             return cls()
-        kwargs = {}
-        for attr, key, convert in plan:
-            value = data.get(key)
-            if value is None:
-                continue
-            kwargs[attr] = convert(value) if convert is not None else value
-        return cls(**kwargs)
+        return _decode.decoder(cls)(data)  # type: ignore[no-any-return]

@@ -10,18 +10,21 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
+from ..exceptions import SocketErrorCode
 from ._base import Model, model, wire_field
 
 __all__ = [
     "Channel",
     "ChannelMessage",
     "ChannelMessageAck",
+    "ChannelMessageCode",
     "ChannelPresenceEvent",
     "ChannelType",
     "Match",
     "MatchData",
     "MatchPresenceEvent",
     "Notification",
+    "NotificationCode",
     "Rpc",
     "SocketClosed",
     "SocketConnected",
@@ -30,6 +33,7 @@ __all__ = [
     "StatusPresenceEvent",
     "Stream",
     "StreamData",
+    "StreamMode",
     "StreamPresenceEvent",
     "UserPresence",
 ]
@@ -44,6 +48,61 @@ class ChannelType(IntEnum):
     ROOM = 1
     DIRECT_MESSAGE = 2
     GROUP = 3
+
+
+class ChannelMessageCode(IntEnum):
+    """The ``code`` of a :class:`ChannelMessage`: a user's message (0), its update (1) or removal (2),
+    or a group channel's system message about membership (3-9, ``content`` ``{}``).
+
+    Example: ``if event.code == ChannelMessageCode.CHAT: show(event.content)``
+    """
+
+    CHAT = 0
+    CHAT_UPDATE = 1
+    CHAT_REMOVE = 2
+    GROUP_JOIN = 3
+    GROUP_ADD = 4
+    GROUP_LEAVE = 5
+    GROUP_KICK = 6
+    GROUP_PROMOTE = 7
+    GROUP_BAN = 8
+    GROUP_DEMOTE = 9
+
+
+class NotificationCode(IntEnum):
+    """The ``code`` values Nakama reserves for its own notifications (all <= 0; see :class:`Notification`).
+
+    Your server code's notifications use codes > 0 (or -2000..-1000 from the runtime): those stay plain
+    ``int`` in ``Notification.code``.
+    Example: ``if note.code == NotificationCode.FRIEND_REQUEST: client.add_friends(session, ids=[note.sender_id])``
+    """
+
+    DM_REQUEST = -1
+    FRIEND_REQUEST = -2
+    FRIEND_ACCEPT = -3
+    GROUP_ADD = -4
+    GROUP_JOIN_REQUEST = -5
+    FRIEND_JOIN = -6
+    SINGLE_SOCKET = -7
+    BANNED = -8
+    FRIEND_REMOVE = -9
+
+
+class StreamMode(IntEnum):
+    """The ``mode`` of a :class:`Stream`: Nakama's built-in streams. Modes your server code picks for
+    its own streams stay plain ``int``.
+
+    Example: ``if event.stream.mode == StreamMode.MATCH_AUTHORITATIVE: ...``
+    """
+
+    NOTIFICATIONS = 0
+    STATUS = 1
+    CHANNEL = 2
+    GROUP = 3
+    DM = 4
+    MATCH_RELAYED = 5
+    MATCH_AUTHORITATIVE = 6
+    PARTY = 7
 
 
 @model
@@ -128,13 +187,14 @@ class Channel(Model):
 class ChannelMessage(Model):
     """A chat message (signal ``received_channel_message``; also the items of the HTTP history).
 
-    ``content`` is the parsed JSON object; ``code`` 0 chat, 1 update, 2 remove, 3–9 group system messages.
+    ``content`` is the parsed JSON object; ``code`` a :class:`ChannelMessageCode` (0 chat, 1 update,
+    2 remove, 3–9 group system messages; a code newer than this library stays an ``int``).
     Example: ``def on_msg(sender, event): print(event.username, event.content)``
     """
 
     channel_id: str = ""
     message_id: str = ""
-    code: int = 0
+    code: ChannelMessageCode = ChannelMessageCode.CHAT
     sender_id: str = ""
     username: str = ""
     content: dict[str, Any] = wire_field(json_text=True, default_factory=dict)
@@ -156,7 +216,7 @@ class ChannelMessageAck(Model):
 
     channel_id: str = ""
     message_id: str = ""
-    code: int = 0
+    code: ChannelMessageCode = ChannelMessageCode.CHAT
     username: str = ""
     create_time: datetime | None = None
     update_time: datetime | None = None
@@ -207,9 +267,12 @@ class StatusPresenceEvent(Model):
 
 @model
 class Stream(Model):
-    """A runtime stream's identity. Example: ``event.stream.label``"""
+    """A runtime stream's identity; ``mode`` a :class:`StreamMode`, or an ``int`` for your own streams.
 
-    mode: int = 0
+    Example: ``event.stream.label``
+    """
+
+    mode: StreamMode | int = StreamMode.NOTIFICATIONS
     subject: str = ""
     subcontext: str = ""
     label: str = ""
@@ -256,13 +319,14 @@ class Notification(Model):
     """A notification (signal ``received_notification``, one per notification; also the HTTP list items).
 
     ``content`` is the parsed JSON object; ``sender_id`` is the nil UUID when server code sent it.
+    ``code`` is a :class:`NotificationCode` for Nakama's own notifications (<= 0), an ``int`` for yours.
     Example: ``def on_note(sender, event): print(event.subject, event.content)``
     """
 
     id: str = ""
     subject: str = ""
     content: dict[str, Any] = wire_field(json_text=True, default_factory=dict)
-    code: int = 0
+    code: NotificationCode | int = 0
     sender_id: str = ""
     create_time: datetime | None = None
     persistent: bool = False
@@ -274,7 +338,8 @@ class SocketErrorEvent(Model):
 
     ``kind`` says what:
     - ``"server"``: an ``error`` envelope without a request (e.g. a bad ``send_match_state``);
-      ``code`` is Nakama's error code (see :class:`SocketError` constants);
+      ``code`` is Nakama's error code, a :class:`~nakama_sync.exceptions.SocketErrorCode` member (an
+      ``int`` when unknown);
     - ``"malformed_frame"``: the server sent a frame the client could not read (``raw`` holds its
       start); the socket skipped it and carries on;
     - ``"handler_error"``: a handler raised on the reader thread (``use_main_thread=False``);
@@ -282,7 +347,7 @@ class SocketErrorEvent(Model):
     ``code`` is -1 for the last two. Example: ``def on_error(sender, event): log(event.kind, event.message)``
     """
 
-    code: int = 0
+    code: SocketErrorCode | int = 0
     message: str = ""
     context: dict[str, str] = wire_field(default_factory=dict)
     kind: str = "server"

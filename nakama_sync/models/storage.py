@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import IntEnum
 from typing import Any, ClassVar
 
 from .. import _wire
+from ..exceptions import InvalidArgumentType
 from ._base import Model, model, wire_field
 
 __all__ = [
@@ -27,8 +29,11 @@ __all__ = [
 ]
 
 
-class StoragePermissionRead:
-    """``permission_read`` values. Example: ``WriteStorageObject("c", "k", {}, permission_read=StoragePermissionRead.PUBLIC)``"""
+class StoragePermissionRead(IntEnum):
+    """``permission_read`` values (``PUBLIC`` is another name of ``PUBLIC_READ``).
+
+    Example: ``WriteStorageObject("c", "k", {}, permission_read=StoragePermissionRead.PUBLIC)``
+    """
 
     NO_READ = 0
     OWNER_READ = 1
@@ -36,11 +41,15 @@ class StoragePermissionRead:
     PUBLIC = 2
 
 
-class StoragePermissionWrite:
+class StoragePermissionWrite(IntEnum):
     """``permission_write`` values. Example: ``permission_write=StoragePermissionWrite.NO_WRITE``"""
 
     NO_WRITE = 0
     OWNER_WRITE = 1
+
+
+_PERMISSIONS: dict[str, type[IntEnum]] = {"permission_read": StoragePermissionRead,
+                                           "permission_write": StoragePermissionWrite}
 
 
 @model
@@ -56,8 +65,8 @@ class StorageObject(Model):
     user_id: str = ""
     value: dict[str, Any] = wire_field(json_text=True, default_factory=dict)
     version: str = ""
-    permission_read: int = 0
-    permission_write: int = 0
+    permission_read: StoragePermissionRead = StoragePermissionRead.NO_READ
+    permission_write: StoragePermissionWrite = StoragePermissionWrite.NO_WRITE
     create_time: datetime | None = None
     update_time: datetime | None = None
 
@@ -126,19 +135,26 @@ class WriteStorageObject:
     key: str
     value: Any
     version: str | None = None
-    permission_read: int | None = None
-    permission_write: int | None = None
+    permission_read: StoragePermissionRead | int | None = None
+    permission_write: StoragePermissionWrite | int | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        """The request JSON. Example: ``obj.to_wire()["value"] == '{"hp":10}'``"""
+        """The request JSON (a permission that is not an int raises InvalidArgumentType).
+
+        Example: ``obj.to_wire()["value"] == '{"hp":10}'``
+        """
         out: dict[str, Any] = {"collection": self.collection, "key": self.key,
                                "value": _wire.json_text(self.value)}
         if self.version is not None:
             out["version"] = self.version
-        if self.permission_read is not None:
-            out["permission_read"] = self.permission_read
-        if self.permission_write is not None:
-            out["permission_write"] = self.permission_write
+        for name in ("permission_read", "permission_write"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidArgumentType(f"{name} must be a {_PERMISSIONS[name].__name__} (an int), "
+                                          f"not {type(value).__name__}")
+            out[name] = int(value)
         return out
 
 

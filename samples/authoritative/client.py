@@ -155,11 +155,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=0, help="quit after this many frames (0: never)")
     args = parser.parse_args(argv)
     server = None
-    if args.host is None:
+    if args.host is None:   # no server given: run the dev server in this process, on --port
         from nakama_sync.devserver import DevServer
-        server = DevServer(port=args.port, matchmaker_interval_sec=1.0).start()
+        try:
+            server = DevServer(port=args.port, matchmaker_interval_sec=1.0).start()
+        except (OSError, RuntimeError) as exc:               # most often: the port is taken
+            print(f"port {args.port} busy or unusable: pass --port N (0 = any free port) or --host ({exc})")
+            return 1
         server.load_modules(str(SERVER_MODULES))
-        args.host = server.host
+        args.host, args.port = server.host, server.port         # --port 0 picked a free port
         print(f"dev server at {server.url}: start another player with --host {server.host} --port {server.port}")
     pygame.display.init()
     pygame.font.init()
@@ -183,4 +187,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:                                   # Ctrl-C: quit quietly
+        raise SystemExit(130) from None
