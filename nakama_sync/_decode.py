@@ -12,8 +12,11 @@ Thread safety: pure functions; the cache of readers is filled idempotently; any 
 """
 from __future__ import annotations
 
+import base64
 import binascii
 import dataclasses
+import functools
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -24,7 +27,7 @@ from typing import Any, Union
 from . import _wire
 from .exceptions import DecodeError
 
-__all__ = ["DecodeError", "b64", "decoder", "int64", "kind", "register", "strip_optional", "text"]
+__all__ = ["DecodeError", "b64", "decoder", "int64", "kind", "register", "strict_b64", "strip_optional", "text"]
 
 Decoder = Callable[[Any], Any]
 
@@ -105,10 +108,17 @@ def _bytes(value: Any) -> bytes:
     return b64(value)
 
 
+if sys.version_info >= (3, 11):
+    #: Standard, padded base64 only; binascii.Error (a ValueError) for anything else. The fast path.
+    strict_b64: Callable[[str], bytes] = functools.partial(binascii.a2b_base64, strict_mode=True)
+else:   # Python 3.10's a2b_base64 has no strict mode (it skips stray characters): validate first
+    strict_b64 = functools.partial(base64.b64decode, validate=True)
+
+
 def b64(data: str) -> bytes:
     """Strict base64 (standard or URL-safe, padded or not, as protojson accepts). Raises DecodeError."""
     try:
-        return binascii.a2b_base64(data, strict_mode=True)
+        return strict_b64(data)
     except (binascii.Error, ValueError):
         pass
     try:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _wire
-from ._decode import DecodeError, b64, decoder, register
+from ._decode import DecodeError, b64, decoder, register, strict_b64
 from ._decode import build as _build
 from ._decode import int64 as _int
 from ._decode import kind as _kind
@@ -110,7 +110,7 @@ def match_data(p: Any) -> MatchData:
         if type(data) is not str:
             raise DecodeError(f"MatchData.data: expected base64 text, got {_kind(data)}")
         try:
-            data = binascii.a2b_base64(data, strict_mode=True)
+            data = strict_b64(data)
         except (binascii.Error, ValueError):
             data = b64(p["data"])
     reliable = get("reliable", False)
