@@ -54,7 +54,6 @@ class SocketFuture(concurrent.futures.Future[T]):
         "_callbacks",
         "_condition",
         "_deadline",
-        "_done",
         "_exc",
         "_lock",
         "_parse",
@@ -70,13 +69,12 @@ class SocketFuture(concurrent.futures.Future[T]):
     def __init__(self, request: str, timeout: float, schedule: _Scheduler,
                  parse: Callable[[Any], T] | None = None, reply_key: str | None = None) -> None:
         # concurrent.futures.Future.__init__ is not called on purpose: its Condition would cost more than
-        # the whole request; the state it reads lives in the properties below.
+        # the whole request; the state it reads (_condition, _state, _waiters) is set up below.
         self._request = request
         self._deadline = time.monotonic() + timeout
         # Completion is handed to waiting threads through a bare lock, held from the start and released
         # once by _set(): the cheapest cross-thread wake-up in CPython (an Event adds a Condition).
         # Each waiter that gets it releases it again for the next one.
-        self._done = False
         self._waiter = _allocate_lock()
         self._waiter.acquire()
         self._lock = _allocate_lock()
@@ -94,7 +92,7 @@ class SocketFuture(concurrent.futures.Future[T]):
         self._reply_key = reply_key
 
     def __repr__(self) -> str:
-        state = "pending" if not self._done else ("failed" if self._exc else "done")
+        state = "pending" if self._state is not _FINISHED else ("failed" if self._exc else "done")
         return f"<SocketFuture {self._request} {state}>"
 
     # ---- concurrent.futures.Future's surface ---------------------------------------------------
@@ -109,7 +107,7 @@ class SocketFuture(concurrent.futures.Future[T]):
 
     def running(self) -> bool:
         """True until the reply (or the failure) is in. Example: ``if fut.running(): ...``. Any thread."""
-        return not self._done
+        return self._state is not _FINISHED
 
     # ---- reading ---------------------------------------------------------------------------
     def done(self) -> bool:
@@ -117,7 +115,7 @@ class SocketFuture(concurrent.futures.Future[T]):
 
         Example: ``if fut.done(): match = fut.result()``. Any thread.
         """
-        return self._done
+        return self._state is _FINISHED
 
     def result(self, timeout: float | None = None) -> T:
         """Wait for the reply and return its value, or raise its error.
@@ -129,7 +127,7 @@ class SocketFuture(concurrent.futures.Future[T]):
         thread (a handler running there must use callbacks instead: waiting would deadlock, so it raises
         :class:`UsageError`, a ``RuntimeError``, at once).
         """
-        if not self._done:
+        if self._state is not _FINISHED:
             self._wait(timeout)
         if self._exc is not None:
             raise self._exc
@@ -140,7 +138,7 @@ class SocketFuture(concurrent.futures.Future[T]):
 
         Example: ``if fut.exception() is not None: ...``. Same threads as :meth:`result`.
         """
-        if not self._done:
+        if self._state is not _FINISHED:
             self._wait(timeout)
         return self._exc
 
@@ -153,7 +151,7 @@ class SocketFuture(concurrent.futures.Future[T]):
         Example: ``fut.add_done_callback(lambda f: print(f.exception()))``. Any thread.
         """
         with self._lock:
-            if not self._done:
+            if self._state is not _FINISHED:
                 if self._callbacks is None:
                     self._callbacks = []
                 self._callbacks.append(fn)
@@ -189,17 +187,16 @@ class SocketFuture(concurrent.futures.Future[T]):
         waiter = self._waiter
         if waiter.acquire(True, max(0.0, timeout)):
             waiter.release()   # pass it on to the next waiting thread
-        return self._done
+        return self._state is _FINISHED
 
     def _set(self, result: Any, exc: BaseException | None) -> bool:
         """Complete the future once; later calls do nothing. Returns whether this call completed it."""
         with self._lock:
-            if self._done:
+            if self._state is _FINISHED:
                 return False
             self._result = result
             self._exc = exc
             callbacks, self._callbacks = self._callbacks, None
-            self._done = True
             self._state = _FINISHED
             self._waiter.release()
             if self._waiters:

@@ -115,7 +115,8 @@ class PygameBridge:
         or ``max_events`` raises :class:`~nakama_sync.InvalidArgument` (or its ``...Type`` subclass);
         a pygame shut down meanwhile raises :class:`~nakama_sync.UsageError`. Bound: ``timeout``.
         """
-        _check_poll_options(timeout, max_events)
+        if timeout != 0.0 or max_events is not None:   # the defaults need no check: pump() runs every frame
+            _check_poll_options(timeout, max_events)
         self._flush()
         return int(self.socket.poll(timeout=timeout, max_events=max_events) or 0)
 
